@@ -1,0 +1,144 @@
+"""lrsched: learning-rate schedules you can trust, in every framework.
+
+A schedule is a value: ``lr = schedule(step)``, where ``schedule(k)`` is the value used for the
+k-th optimizer update, k counted from 0. Schedules are immutable, composable, comparable and
+serializable (JSON configs and a spec language), and the same schedule runs in NumPy, PyTorch,
+JAX/optax and Keras 3.
+
+Example:
+    >>> import lrsched
+    >>> s = lrsched.warmup(lrsched.cosine(init_value=3e-4, decay_steps=10_000), steps=500)
+    >>> s(0), s(500), s(10_500)
+    (0.0, 0.0003, 0.0)
+    >>> lrsched.parse(str(s)) == s
+    True
+"""
+
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
+
+from . import fields as fields
+from ._base import Schedule as Schedule
+from ._compose import Clip as Clip
+from ._compose import Cooldown as Cooldown
+from ._compose import Join as Join
+from ._compose import Product as Product
+from ._compose import Scale as Scale
+from ._compose import Shift as Shift
+from ._compose import Warmup as Warmup
+from ._errors import ConfigError as ConfigError
+from ._errors import LrschedError as LrschedError
+from ._errors import SpecError as SpecError
+from ._errors import StepError as StepError
+from ._errors import UnknownScheduleError as UnknownScheduleError
+from ._ops import Ops as Ops
+from ._registry import register as register
+from ._registry import registered as registered
+from ._serialize import from_config as from_config
+from ._serialize import to_config as to_config
+from ._spec import parse as parse
+from .schedules.basic import Anneal as Anneal
+from .schedules.basic import Constant as Constant
+from .schedules.basic import Exponential as Exponential
+from .schedules.basic import InverseTime as InverseTime
+from .schedules.basic import Linear as Linear
+from .schedules.basic import PiecewiseConstant as PiecewiseConstant
+from .schedules.basic import Polynomial as Polynomial
+from .schedules.basic import PowerLaw as PowerLaw
+from .schedules.basic import StepDecay as StepDecay
+from .schedules.cosine import Cosine as Cosine
+from .schedules.cosine import CosineRestarts as CosineRestarts
+from .schedules.cosine import OneCycle as OneCycle
+from .schedules.cyclic import Cyclic as Cyclic
+from .schedules.rsqrt import InverseSqrt as InverseSqrt
+from .schedules.wsd import Wsd as Wsd
+
+# The public spelling: lower-case constructors, the same names as the spec language.
+constant = Constant
+linear = Linear
+polynomial = Polynomial
+anneal = Anneal
+power_law = PowerLaw
+exponential = Exponential
+step_decay = StepDecay
+inverse_time = InverseTime
+piecewise_constant = PiecewiseConstant
+inverse_sqrt = InverseSqrt
+cosine = Cosine
+cosine_restarts = CosineRestarts
+one_cycle = OneCycle
+cyclic = Cyclic
+wsd = Wsd
+warmup = Warmup
+join = Join
+scale = Scale
+product = Product
+clip = Clip
+shift = Shift
+cooldown = Cooldown
+
+try:
+    __version__ = _version("lrsched")
+except _PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Schedule",
+    "Ops",
+    "fields",
+    "LrschedError",
+    "ConfigError",
+    "SpecError",
+    "StepError",
+    "UnknownScheduleError",
+    "parse",
+    "to_config",
+    "from_config",
+    "register",
+    "registered",
+    "Constant",
+    "Linear",
+    "Polynomial",
+    "Anneal",
+    "PowerLaw",
+    "Exponential",
+    "StepDecay",
+    "InverseTime",
+    "PiecewiseConstant",
+    "InverseSqrt",
+    "Cosine",
+    "CosineRestarts",
+    "OneCycle",
+    "Cyclic",
+    "Wsd",
+    "Warmup",
+    "Join",
+    "Scale",
+    "Product",
+    "Clip",
+    "Shift",
+    "Cooldown",
+    "constant",
+    "linear",
+    "polynomial",
+    "anneal",
+    "power_law",
+    "exponential",
+    "step_decay",
+    "inverse_time",
+    "piecewise_constant",
+    "inverse_sqrt",
+    "cosine",
+    "cosine_restarts",
+    "one_cycle",
+    "cyclic",
+    "wsd",
+    "warmup",
+    "join",
+    "scale",
+    "product",
+    "clip",
+    "shift",
+    "cooldown",
+    "__version__",
+]

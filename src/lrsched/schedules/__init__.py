@@ -1,0 +1,1 @@
+"""The schedule catalogue, one module per family."""
