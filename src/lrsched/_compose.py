@@ -417,7 +417,10 @@ class Cooldown(Schedule):
 
     def continuous_at(self) -> tuple[float, ...]:
         inner = [p for p in self.schedule.continuous_at() if p < self.start]
-        ends = {float(self.start), float(self.start + self.steps)} if self.steps > 0 else set()
+        ends = {float(self.start + self.steps)} if self.steps > 0 else set()
+        child_jumps = set(self.schedule.breakpoints()) - set(self.schedule.continuous_at())
+        if self.steps > 0 and float(self.start) not in child_jumps:
+            ends.add(float(self.start))
         return tuple(sorted(set(inner) | ends))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+import warnings
 from typing import Any
 
 from ._base import Schedule
@@ -138,9 +139,9 @@ class _Parser:
 
                 close = difflib.get_close_matches(kw.arg, sorted(names), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else f" Arguments: {', '.join(sorted(names))}."
-                raise self.error(f"{name}() has no argument {kw.arg!r}.{hint}", kw.value)
+                raise self.error(f"{name}() has no argument {kw.arg!r}.{hint}", kw)
             if kw.arg in kwargs:
-                raise self.error(f"{name}() got argument {kw.arg!r} twice", kw.value)
+                raise self.error(f"{name}() got argument {kw.arg!r} twice", kw)
             kwargs[kw.arg] = self.value(kw.value, depth)
         missing = [
             f.name
@@ -184,7 +185,9 @@ def parse(text: str) -> Schedule:
     if not stripped:
         raise SpecError("Empty spec: expected a schedule such as cosine(init_value=1e-3, decay_steps=1000)")
     try:
-        tree = ast.parse(stripped, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "1e3x": the SpecError below says it
+            tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
         offset = (exc.offset or 1) - 1
         lead = len(text) - len(text.lstrip())
