@@ -176,3 +176,16 @@ def test_resume_is_a_pure_function_of_the_step(step, offset):
     s = EXAMPLES["cooldown_rsqrt"]
     rebuilt = L.from_config(json.loads(json.dumps(L.to_config(s))))
     assert rebuilt(step + offset) == s(step + offset)
+
+
+def test_sequence_is_join_by_durations():
+    a, b, c = L.constant(1.0), L.cosine(init_value=0.5, decay_steps=10), L.constant(0.01)
+    s = L.sequence([(a, 5), (b, 10), (c, None)])
+    assert s == L.join([a, b, c], boundaries=[5, 15])
+    assert [s(k) for k in (4, 5, 10, 15, 99)] == [1.0, 0.5, 0.25, 0.01, 0.01]
+    assert L.sequence([(b, None)]) == b
+    assert L.sequence([(a, 0), (b, None)]) == b  # a zero-length phase is dropped
+    with pytest.raises(L.ConfigError, match="only the last phase may use None"):
+        L.sequence([(a, None), (b, 3)])
+    with pytest.raises(L.ConfigError, match=r"`phases\[0\] duration` must be >= 0"):
+        L.sequence([(a, -1), (b, 3)])

@@ -26,6 +26,7 @@ from ._compose import Product as Product
 from ._compose import Scale as Scale
 from ._compose import Shift as Shift
 from ._compose import Warmup as Warmup
+from ._compose import sequence as sequence
 from ._errors import ConfigError as ConfigError
 from ._errors import LrschedError as LrschedError
 from ._errors import SpecError as SpecError

@@ -14,7 +14,7 @@ from ._registry import register
 from ._shapes import DECAY_SHAPES, WARMUP_SHAPES, interp, rise
 from ._validate import fail
 
-__all__ = ["Warmup", "Join", "Scale", "Product", "Clip", "Shift", "Cooldown"]
+__all__ = ["Warmup", "Join", "Scale", "Product", "Clip", "Shift", "Cooldown", "sequence"]
 
 
 def _shifted(points: tuple[float, ...], by: float, below: float = math.inf) -> list[float]:
@@ -169,6 +169,51 @@ class Join(Schedule):
         for child, start, end in self._phases():
             points.update(_shifted(child.continuous_at(), start, end))
         return tuple(sorted(points))
+
+
+def sequence(phases: Sequence[tuple[Schedule, float | None]]) -> Schedule:
+    r"""Run schedules one after another, given by duration instead of absolute boundaries.
+
+    ``sequence([(a, 100), (b, 900), (c, None)])`` is ``join([a, b, c], boundaries=[100, 1000])``: each
+    phase counts steps from its own start. The last duration may be ``None`` (run forever); a one-phase
+    sequence is its only schedule. Phases with duration 0 are dropped.
+
+    Args:
+        phases: ``(schedule, duration)`` pairs; durations >= 0.
+
+    Example:
+        >>> import lrsched
+        >>> s = lrsched.sequence([(lrsched.constant(1.0), 10), (lrsched.cosine(init_value=0.5, decay_steps=10), None)])
+        >>> s(9), s(10), s(20)
+        (1.0, 0.5, 0.0)
+        >>> s
+        join([constant(1.0), cosine(init_value=0.5, decay_steps=10)], boundaries=[10])
+    """
+    if isinstance(phases, (str, bytes)) or not isinstance(phases, (list, tuple)) or not phases:
+        raise fail("sequence", "phases", "a non-empty list of (schedule, duration) pairs", phases)
+    schedules: list[Schedule] = []
+    bounds: list[float] = []
+    at = 0.0
+    for i, item in enumerate(phases):
+        if not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise fail("sequence", f"phases[{i}]", "a (schedule, duration) pair", item)
+        sched, duration = item
+        last = i == len(phases) - 1
+        if duration is None and not last:
+            raise fail("sequence", f"phases[{i}]", "given a duration (only the last phase may use None)", item)
+        if duration is not None:
+            from ._validate import require_nonnegative
+
+            duration = require_nonnegative("sequence", f"phases[{i}] duration", duration)
+            if duration == 0 and not (last and not schedules):
+                continue
+        if schedules:
+            bounds.append(at)
+        schedules.append(sched)
+        at += 0.0 if duration is None else duration
+    if len(schedules) == 1:
+        return fields._require_schedule("sequence", "phases[0]", schedules[0])  # type: ignore[no-any-return]
+    return Join(schedules, boundaries=[int(b) if float(b).is_integer() else b for b in bounds])
 
 
 @register("scale", _builtin=True)
@@ -392,6 +437,8 @@ class Cooldown(Schedule):
         q = ops.minimum(ops.maximum(s - t0, 0.0) / d, 1.0)
         if self.shape == "linear":
             cooled = self.end_value + (v - self.end_value) * (1.0 - q)
+        elif self.shape == "exponential":  # geometric from the live value; a zero value stays zero
+            cooled = interp(ops, ops.maximum(v, 1e-300), self.end_value, q, self.shape)
         else:
             cooled = interp(ops, v, self.end_value, q, self.shape)
         return ops.where(s < t0, v, ops.where(s >= t0 + d, self.end_value, cooled))

@@ -14,6 +14,14 @@ class ConfigError(LrschedError, ValueError):
 
     Raised at construction time. The message names the schedule, the argument and the value received,
     e.g. ``cosine: `decay_steps` must be > 0. Received: decay_steps=0.``
+
+    Example:
+        >>> import lrsched
+        >>> try:
+        ...     lrsched.linear(init_value=1.0, end_value=0.0, decay_steps=0)
+        ... except ValueError as err:
+        ...     print(err)
+        linear: `decay_steps` must be > 0. Received: decay_steps=0.
     """
 
 

@@ -27,6 +27,12 @@ class Ops:
 
     ``asfloat(step)`` converts a step (int or float, scalar or tensor) to the framework's float type.
     ``where(c, a, b)`` selects elementwise and must accept Python floats for ``a`` and ``b``.
+
+    Example:
+        >>> import numpy as np, lrsched
+        >>> from lrsched._ops import NUMPY
+        >>> lrsched.linear(init_value=1.0, end_value=0.0, decay_steps=4).evaluate(np.arange(6), NUMPY)
+        array([1.  , 0.75, 0.5 , 0.25, 0.  , 0.  ])
     """
 
     name: str

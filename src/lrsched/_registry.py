@@ -92,5 +92,13 @@ def lookup(name: str) -> type[Schedule]:
 
 
 def registered() -> dict[str, type[Schedule]]:
-    """A copy of the registry: name -> class, sorted by name."""
+    """A copy of the registry: name -> class, sorted by name.
+
+    Example:
+        >>> import lrsched
+        >>> "inverse_sqrt" in lrsched.registered()
+        True
+        >>> lrsched.registered()["cosine"] is lrsched.Cosine
+        True
+    """
     return dict(sorted(_REGISTRY.items()))

@@ -84,6 +84,15 @@ def from_config(config: dict[str, Any]) -> Schedule:
 
     Raises :class:`~lrsched.ConfigError` for malformed configs or invalid arguments, and
     :class:`~lrsched.UnknownScheduleError` for names that are not registered.
+
+    Example:
+        >>> import lrsched
+        >>> lrsched.from_config({"format": 1, "name": "cosine", "args": {"init_value": 1.0, "decay_steps": 10}})
+        cosine(init_value=1.0, decay_steps=10)
+        >>> lrsched.from_config({"name": "cosine", "args": {"init_value": 1.0, "decay_steps": 0}})
+        Traceback (most recent call last):
+        ...
+        lrsched._errors.ConfigError: cosine: `decay_steps` must be > 0. Received: decay_steps=0.
     """
     if not isinstance(config, dict):
         raise ConfigError(f"from_config: expected a dict. Received: {config!r}.")
