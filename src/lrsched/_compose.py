@@ -313,8 +313,8 @@ class Clip(Schedule):
     """
 
     schedule: Schedule = fields.schedule(kw_only=False)
-    min_value: float | None = fields.optional_value()
-    max_value: float | None = fields.optional_value()
+    min_value: float | None = fields.optional_value(default=None)
+    max_value: float | None = fields.optional_value(default=None)
 
     def _check(self) -> None:
         if self.min_value is None and self.max_value is None:

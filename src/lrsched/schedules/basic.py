@@ -312,7 +312,7 @@ class Exponential(Schedule):
     decay_rate: float = fields.positive()
     decay_steps: float = fields.steps(positive=True)
     staircase: bool = fields.flag(default=False)
-    end_value: float | None = fields.optional_value()
+    end_value: float | None = fields.optional_value(default=None)
 
     def _check(self) -> None:
         _check_end("exponential", self.init_value, self.decay_rate, self.end_value)
@@ -351,7 +351,7 @@ class StepDecay(Schedule):
     init_value: float = fields.value()
     decay_rate: float = fields.positive()
     decay_steps: float = fields.steps(positive=True)
-    end_value: float | None = fields.optional_value()
+    end_value: float | None = fields.optional_value(default=None)
 
     def _check(self) -> None:
         if self.decay_rate > 1:

@@ -191,8 +191,8 @@ class OneCycle(Schedule):
     peak_value: float = fields.value()
     total_steps: float = fields.steps(positive=True)
     pct_start: float = fields.positive(default=0.3)
-    init_value: float | None = fields.optional_value()
-    end_value: float | None = fields.optional_value()
+    init_value: float | None = fields.optional_value(default=None)
+    end_value: float | None = fields.optional_value(default=None)
     shape: str = fields.choice(("cosine", "linear"), default="cosine")
     three_phase: bool = fields.flag(default=False)
 

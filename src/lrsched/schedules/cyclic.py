@@ -47,7 +47,7 @@ class Cyclic(Schedule):
     init_value: float = fields.value()
     peak_value: float = fields.value()
     up_steps: float = fields.steps(positive=True)
-    down_steps: float | None = fields.optional_steps()
+    down_steps: float | None = fields.optional_steps(default=None)
     mode: str = fields.choice(("triangular", "triangular2", "exp_range"), default="triangular")
     gamma: float = fields.positive(default=1.0)
 

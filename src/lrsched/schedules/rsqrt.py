@@ -63,7 +63,7 @@ class InverseSqrt(Schedule):
     peak_value: float = fields.value()
     warmup_steps: float = fields.steps()
     init_value: float = fields.value(default=0.0)
-    timescale: float | None = fields.optional_steps()
+    timescale: float | None = fields.optional_steps(default=None)
     warmup_shape: str = fields.choice(("linear", "cosine", "constant"), default="linear")
 
     def _check(self) -> None:
