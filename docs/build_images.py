@@ -109,7 +109,9 @@ REPRESENTATIVE: dict[str, list[str]] = {
 def docstring_example(name: str, cls: type) -> str | None:
     """The first ``lrsched.<name>(...)`` call in ``cls``'s docstring, as spec text (``lrsched.`` removed)."""
     code = "\n".join(
-        line.strip()[4:] for line in (inspect.getdoc(cls) or "").split("\n") if line.strip().startswith((">>> ", "... "))
+        line.strip()[4:]
+        for line in (inspect.getdoc(cls) or "").split("\n")
+        if line.strip().startswith((">>> ", "... "))
     )
     try:
         tree = ast.parse(code)

@@ -34,7 +34,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import numpy as np
@@ -46,8 +45,6 @@ from ._errors import LrschedError, SpecError, UnknownScheduleError
 from ._registry import lookup, registered
 from ._serialize import from_config
 from ._spec import parse
-from .schedules.basic import Exponential, InverseTime, Linear, PowerLaw, StepDecay
-from .schedules.rsqrt import InverseSqrt
 
 __all__ = [
     "main",
@@ -261,8 +258,8 @@ def _from_data(data: Any, path: str) -> Schedule:
 def _nice_ceil(x: float) -> int:
     """``x`` rounded up to two significant digits."""
     if x <= 10:
-        return max(int(math.ceil(x)), 1)
-    mag = 10 ** (int(math.floor(math.log10(x))) - 1)
+        return max(math.ceil(x), 1)
+    mag = 10 ** (math.floor(math.log10(x)) - 1)
     return int(math.ceil(x / mag) * mag)
 
 
@@ -411,7 +408,7 @@ def summarize(schedule: Schedule, steps: int, bins: int = 144) -> Summary:
         >>> import lrsched
         >>> s = summarize(lrsched.linear(init_value=1.0, end_value=0.5, decay_steps=5), 10, bins=4)
         >>> s.first, s.peak, s.peak_step, s.last, s.settled_step, s.area
-        (1.0, 1.0, 0, 0.5, 5, 7.0)
+        (1.0, 1.0, 0, 0.5, 5, 6.5)
     """
     bins = max(1, bins)
     lows = np.full(bins, np.nan)
@@ -468,10 +465,8 @@ def braille_chart(
 
     Example:
         >>> rows, bottom, top = braille_chart([1, 1, 0.5, 0.5, 0, 0], [1, 1, 0.5, 0.5, 0, 0], height=2)
-        >>> print("\\n".join(rows)); bottom, top
-        ⠉⠒⢄
-        ⠀⠀⠀⣀
-        (0.0, 1.0)
+        >>> rows, bottom, top
+        (['⠉⣆⠀', '⠀⠀⣇'], 0.0, 1.0)
     """
     lo = np.asarray(lows, dtype=np.float64)
     hi = np.asarray(highs, dtype=np.float64)
@@ -594,7 +589,7 @@ def _show(
         table.add_row("horizon", _fmt_step(horizon), _fmt(schedule(float(horizon))), "constant from here on")
     table.add_row(
         "area Σ lr",
-        f"0–{_fmt_step(steps - 1)}",
+        f"0-{_fmt_step(steps - 1)}",
         f"{summary.area:.6g}",
         f"mean lr {_fmt(summary.area / steps)}",
     )
@@ -620,7 +615,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ScheduleArg = Annotated[str, typer.Argument(metavar="SCHEDULE", help="Spec text, a JSON/YAML config file, or a preset.", show_default=False)]
+ScheduleArg = Annotated[
+    str, typer.Argument(metavar="SCHEDULE", help="Spec text, a JSON/YAML config file, or a preset.", show_default=False)
+]
 StepsOpt = Annotated[
     str | None,
     typer.Option("--steps", "-n", metavar="N", help="Number of steps, 0 .. N-1 (default: past the last phase)."),
@@ -657,7 +654,7 @@ def show(
 
 
 def _parse_size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    m = re.fullmatch(r"\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*", text)
     if not m:
         raise CliError(f"--size is WIDTHxHEIGHT in pixels, e.g. 800x400. Received: --size={text}.")
     w, h = int(m.group(1)), int(m.group(2))
@@ -677,13 +674,19 @@ def _parse_marks(values: Sequence[str]) -> list[float]:
 
 @app.command()
 def plot(
-    schedules: Annotated[list[str], typer.Argument(metavar="SCHEDULE...", help="One or more schedules to overlay.", show_default=False)],
+    schedules: Annotated[
+        list[str], typer.Argument(metavar="SCHEDULE...", help="One or more schedules to overlay.", show_default=False)
+    ],
     output: Annotated[str, typer.Option("--output", "-o", metavar="FILE", help="Image file: .png, .svg or .pdf.")],
     steps: StepsOpt = None,
     log: LogOpt = False,
-    mark: Annotated[list[str] | None, typer.Option(metavar="STEP", help="Mark a step with a dashed line (repeatable).")] = None,
+    mark: Annotated[
+        list[str] | None, typer.Option(metavar="STEP", help="Mark a step with a dashed line (repeatable).")
+    ] = None,
     size: Annotated[str, typer.Option(metavar="WxH", help="Image size WIDTHxHEIGHT in pixels.")] = "800x400",
-    label: Annotated[list[str] | None, typer.Option(metavar="TEXT", help="Legend label, one per SCHEDULE (repeatable).")] = None,
+    label: Annotated[
+        list[str] | None, typer.Option(metavar="TEXT", help="Legend label, one per SCHEDULE (repeatable).")
+    ] = None,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="Plot title.")] = None,
 ) -> None:
     """Overlay SCHEDULEs in one image (matplotlib), with a legend."""
@@ -698,7 +701,9 @@ def plot(
         raise CliError(f"Give one --label per SCHEDULE: {len(label)} labels for {len(resolved)} schedules.")
     labels = list(label) if label else [_short(t) for t in schedules]
     n = _steps_option(steps, resolved)
-    path = save_plot(dict(zip(_unique(labels), resolved, strict=True)), n, output, log=log, marks=marks, size=wh, title=title)
+    path = save_plot(
+        dict(zip(_unique(labels), resolved, strict=True)), n, output, log=log, marks=marks, size=wh, title=title
+    )
     typer.echo(f"wrote {path} ({wh[0]}x{wh[1]}, steps 0-{n - 1:,})")
 
 
@@ -728,7 +733,9 @@ def sample(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="csv|json", help="Output format.")] = "csv",
-    output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """Print SCHEDULE's values as CSV (step,lr) or JSON ({"schedule", "step", "lr"}), exactly as computed."""
     fmt = fmt.lower()
@@ -887,7 +894,14 @@ def _arg_docs(text: str) -> dict[str, str]:
 
 
 @app.command()
-def explain(name: Annotated[str, typer.Argument(metavar="NAME", help="A registered schedule name (or a preset, source.Name).", show_default=False)]) -> None:
+def explain(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="A registered schedule name (or a preset, source.Name).", show_default=False
+        ),
+    ],
+) -> None:
     """A schedule's formula (from its docstring), its arguments and their defaults."""
     from rich.table import Table
     from rich.text import Text
@@ -942,13 +956,16 @@ def _indent(text: str) -> str:
 
 
 SEEDS: dict[str, Schedule] = {
-    "1/sqrt(max(n, k)), k = 10,000": InverseSqrt(peak_value=0.01, warmup_steps=10_000, warmup_shape="constant"),
-    "warmup + inverse sqrt": InverseSqrt(peak_value=0.01, warmup_steps=4_000),
-    "linear to a floor": Linear(init_value=0.01, end_value=0.001, decay_steps=60_000),
-    "power law": PowerLaw(init_value=0.01, scale_steps=5_000, exponent=-0.7),
-    "exponential": Exponential(init_value=0.01, decay_rate=0.5, decay_steps=20_000),
-    "step decay": StepDecay(init_value=0.01, decay_rate=0.5, decay_steps=25_000),
-    "1/t decay": InverseTime(init_value=0.01, decay_rate=1.0, decay_steps=10_000),
+    title: parse(spec)
+    for title, spec in {
+        "1/sqrt(max(n, k)), k = 10,000": "inverse_sqrt(peak_value=0.01, warmup_steps=10_000, warmup_shape='constant')",
+        "warmup + inverse sqrt": "inverse_sqrt(peak_value=0.01, warmup_steps=4_000)",
+        "linear to a floor": "linear(init_value=0.01, end_value=0.001, decay_steps=60_000)",
+        "power law": "power_law(init_value=0.01, scale_steps=5_000, exponent=-0.7)",
+        "exponential": "exponential(init_value=0.01, decay_rate=0.5, decay_steps=20_000)",
+        "step decay": "step_decay(init_value=0.01, decay_rate=0.5, decay_steps=25_000)",
+        "1/t decay": "inverse_time(init_value=0.01, decay_rate=1.0, decay_steps=10_000)",
+    }.items()
 }
 """The seeds' schedules, all starting from (or peaking at) 0.01, shown by ``lrsched demo``.
 
@@ -961,7 +978,9 @@ SEED_STEPS = 100_000
 
 @app.command()
 def demo(
-    out: Annotated[str, typer.Option("--out", metavar="DIR", help="Folder for the comparison plot (seeds.png).")] = "out",
+    out: Annotated[
+        str, typer.Option("--out", metavar="DIR", help="Folder for the comparison plot (seeds.png).")
+    ] = "out",
     steps: StepsOpt = None,
     height: Annotated[int, typer.Option(metavar="ROWS", help="Chart height in text rows.", min=2, max=60)] = 6,
 ) -> None:
@@ -996,8 +1015,6 @@ def _mount_lab() -> BaseException | None:
     global _LAB_MOUNTED
     if _LAB_MOUNTED:
         return None
-    if not (Path(__file__).parent / "lab").exists():
-        return ImportError("lrsched.lab is not installed")
     try:
         lab_app = importlib.import_module(f"{__package__}.lab.cli").app
     except (ImportError, AttributeError) as exc:

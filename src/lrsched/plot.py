@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -154,7 +154,7 @@ def plot_schedules(
         fig = Figure(figsize=(8, 4), dpi=100, layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = cast("Figure", ax.figure)
     for label, schedule in items:
         x = plot_grid(schedule, int(steps))
         y = np.asarray(schedule(x), dtype=np.float64)
