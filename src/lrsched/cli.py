@@ -586,7 +586,8 @@ def _show(
         table.add_row(f"{pct}% of steps", _fmt_step(k), _fmt(schedule(k)), "")
     horizon = schedule.horizon
     if horizon is not None:
-        table.add_row("horizon", _fmt_step(horizon), _fmt(schedule(float(horizon))), "constant from here on")
+        note = "constant from here on" if horizon < steps else "constant from here on (past the steps shown)"
+        table.add_row("horizon", _fmt_step(horizon), _fmt(schedule(float(horizon))), note)
     table.add_row(
         "area Σ lr",
         f"0-{_fmt_step(steps - 1)}",
@@ -786,7 +787,8 @@ def compare(
     at_abs = at_rel = 0
     bad = 0
     first_bad: int | None = None
-    for (k, va), (_, vb) in zip(_chunks(sa, range(n), "comparing"), _chunks(sb, range(n)), strict=True):
+    for k, va in _chunks(sa, range(n), "comparing"):
+        vb = np.asarray(sb(k), dtype=np.float64)
         diff = np.abs(va - vb)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where(diff == 0, 0.0, diff / np.abs(vb))
