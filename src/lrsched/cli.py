@@ -105,7 +105,8 @@ def resolve(text: str) -> Schedule:
     except SpecError as exc:
         spec_error = exc
     stripped = text.strip()
-    if os.path.exists(stripped) or stripped.lower().endswith(FILE_SUFFIXES):
+    looks_like_path = ("/" in stripped or os.sep in stripped) and "(" not in stripped
+    if os.path.exists(stripped) or stripped.lower().endswith(FILE_SUFFIXES) or looks_like_path:
         return load_file(stripped)
     if _preset_name(stripped) is not None:
         return _preset(stripped)
@@ -909,6 +910,8 @@ def explain(
     from rich.text import Text
 
     console = _console()
+    name = name.strip()
+    name = name[len(PRESET_PREFIX) :] if name.startswith(PRESET_PREFIX) else name
     try:
         cls: Any = lookup(name)
     except UnknownScheduleError:
