@@ -61,13 +61,17 @@ def main() -> None:
     ks = list(range(0, N, 997))
     t_ours = best(lambda: [SCHEDULE(k) for k in ks], number=3) / len(ks)
     t_floor = best(lambda: [closed_form(k) for k in ks], number=3) / len(ks)
-    print(f"(a) Python int, per call: lrsched {t_ours * 1e9:7.0f} ns   hand-written {t_floor * 1e9:7.0f} ns   "
-          f"ratio {t_ours / t_floor:.2f}x (goal <= 5x)")
+    print(
+        f"(a) Python int, per call: lrsched {t_ours * 1e9:7.0f} ns   hand-written {t_floor * 1e9:7.0f} ns   "
+        f"ratio {t_ours / t_floor:.2f}x (goal <= 5x)"
+    )
 
     t_vec = best(lambda: SCHEDULE(steps), number=1, repeat=5)
     t_np = best(lambda: numpy_form(steps), number=1, repeat=5)
-    print(f"(b) 1,000,000 steps, NumPy: lrsched {t_vec * 1e3:7.1f} ms   hand-written {t_np * 1e3:7.1f} ms   "
-          f"ratio {t_vec / t_np:.2f}x (goal <= 1.5x)")
+    print(
+        f"(b) 1,000,000 steps, NumPy: lrsched {t_vec * 1e3:7.1f} ms   hand-written {t_np * 1e3:7.1f} ms   "
+        f"ratio {t_vec / t_np:.2f}x (goal <= 1.5x)"
+    )
 
     try:
         import torch
@@ -95,9 +99,11 @@ def main() -> None:
     np.testing.assert_allclose(curve, SCHEDULE(np.arange(loop_steps)), rtol=1e-12, atol=1e-18)
     t_torch = best(torch_curve, number=1, repeat=3) / loop_steps
     per_step_ours = t_vec / N
-    print(f"(c) curve, per step: lrsched (vectorised) {per_step_ours * 1e9:7.1f} ns   "
-          f"optimizer + LambdaLR loop {t_torch * 1e9:9.0f} ns   lrsched is {t_torch / per_step_ours:,.0f}x faster "
-          "(goal >= 500x)")
+    print(
+        f"(c) curve, per step: lrsched (vectorised) {per_step_ours * 1e9:7.1f} ns   "
+        f"optimizer + LambdaLR loop {t_torch * 1e9:9.0f} ns   lrsched is {t_torch / per_step_ours:,.0f}x faster "
+        "(goal >= 500x)"
+    )
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, torch {torch.__version__}")
 
 
