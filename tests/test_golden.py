@@ -131,3 +131,10 @@ def test_step_convention_endpoints():
     # negative steps clamp to 0
     assert s(-5) == 0.0
     assert list(s(np.array([-3, 0, 4]))) == [0.0, 0.0, 1.0]
+
+
+def test_wsd_without_stable_or_decay_phase_still_warms_to_the_peak():
+    s = L.wsd(peak_value=1.0, warmup_steps=2, stable_steps=0, decay_steps=0, end_value=0.1)
+    assert [s(k) for k in range(4)] == [0.0, 0.5, 0.1, 0.1]
+    s = L.wsd(peak_value=1.0, warmup_steps=4, stable_steps=0, decay_steps=4, decay_shape="linear")
+    assert [s(k) for k in range(10)] == [0.0, 0.25, 0.5, 0.75, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]

@@ -20,7 +20,7 @@ __all__ = ["Wsd"]
 class Wsd(Schedule):
     r"""Warmup-stable-decay: warm up to ``peak_value``, hold it, then cool down to ``end_value``.
 
-    Defined as ``warmup(join([constant(peak), anneal(peak, end, D, decay_shape)], [S]), W, init)``:
+    Defined as ``join([warmup(constant(peak), W, init), anneal(peak, end, D, decay_shape)], [W + S])``:
 
     .. math::
         \eta(s) = \begin{cases}
@@ -80,8 +80,10 @@ class Wsd(Schedule):
             )
         else:
             tail = Constant(self.end_value)
-        body = Join([Constant(self.peak_value), tail], boundaries=[self.stable_steps])
-        definition = Warmup(body, steps=self.warmup_steps, init_value=self.init_value, shape=self.warmup_shape)
+        head = Warmup(
+            Constant(self.peak_value), steps=self.warmup_steps, init_value=self.init_value, shape=self.warmup_shape
+        )
+        definition = Join([head, tail], boundaries=[self.warmup_steps + self.stable_steps])
         object.__setattr__(self, "_definition", definition)
 
     @property
