@@ -50,11 +50,11 @@ from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import CosineRestarts as CosineRestarts
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import Cyclic as Cyclic
-from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.research import CosineHardRestarts as CosineHardRestarts
 from .schedules.research import CosineWave as CosineWave
 from .schedules.research import CycleAnneal as CycleAnneal
 from .schedules.research import Quantize as Quantize
+from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.wsd import Wsd as Wsd
 
 # The public spelling: lower-case constructors, the same names as the spec language.

@@ -13,7 +13,19 @@ from typing import Any
 from .. import _validate as v
 from .._errors import ConfigError
 
-__all__ = ["nonneg", "positive", "integer", "choice", "unsupported", "real", "ratio", "optional"]
+__all__ = [
+    "v",
+    "nonneg",
+    "positive",
+    "integer",
+    "choice",
+    "unsupported",
+    "real",
+    "ratio",
+    "optional",
+    "last_epoch",
+    "is_int",
+]
 
 
 def nonneg(owner: str, name: str, x: Any) -> float:

@@ -71,8 +71,8 @@ def inverse_sqrt(lr: float, warmup_updates: int = 4000, warmup_init_lr: float = 
     w = a.nonneg(owner, "warmup_updates", warmup_updates)
     init = a.real(owner, "warmup_init_lr", warmup_init_lr)
     if w == 0:
-        return InverseSqrt(peak_value=lr, warmup_steps=1, warmup_shape="constant")
-    return InverseSqrt(peak_value=lr, warmup_steps=w, init_value=0.0 if init < 0 else init)
+        return InverseSqrt(peak_value=lr, warmup_steps=1, timescale=None, warmup_shape="constant")
+    return InverseSqrt(peak_value=lr, warmup_steps=w, init_value=0.0 if init < 0 else init, timescale=None)
 
 
 def polynomial_decay(
@@ -107,7 +107,9 @@ def polynomial_decay(
     p = a.positive(owner, "power", power)
     if force_anneal is not None:
         raise a.unsupported(owner, "force_anneal", force_anneal, "None", "per-epoch annealing is driven by the epoch")
-    tail: Schedule = B.Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p) if t > w else B.Constant(end)
+    tail: Schedule = (
+        B.Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p) if t > w else B.Constant(end)
+    )
     if w == 0:
         return tail
     ramp = B.Linear(init_value=0.0, end_value=lr, decay_steps=w)

@@ -168,7 +168,9 @@ def get_cosine_schedule_with_warmup(
     w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
     t = a.nonneg(owner, "num_training_steps", num_training_steps)
     n = a.nonneg(owner, "num_cycles", num_cycles)
-    body: Schedule = B.Constant(lr) if n == 0 else R.CosineWave(init_value=lr, decay_steps=max(1.0, t - w), num_cycles=n)
+    body: Schedule = (
+        B.Constant(lr) if n == 0 else R.CosineWave(init_value=lr, decay_steps=max(1.0, t - w), num_cycles=n)
+    )
     return _warmup(lr, w, body)
 
 
@@ -438,7 +440,9 @@ def get_wsd_schedule(
         decay = C.Join([wave, B.Constant(low)], boundaries=[d])
     else:
         decay = B.Anneal(init_value=lr, end_value=low, steps=d, shape=dt)
-    body: Schedule = C.Join([B.Constant(lr), decay], boundaries=[stable]) if stable > 0 else C.Shift(decay, steps=stable)
+    body: Schedule = (
+        C.Join([B.Constant(lr), decay], boundaries=[stable]) if stable > 0 else C.Shift(decay, steps=stable)
+    )
     if w == 0:
         return body
     ramp = C.Warmup(B.Constant(lr), steps=w, init_value=low, shape=wt)

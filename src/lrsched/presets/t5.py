@@ -118,10 +118,10 @@ def _product(parts: list[Schedule | float]) -> Schedule:
 def _rsqrt(w: float, peak: float) -> Schedule:
     """``peak * sqrt(W) / sqrt(max(s, W))`` (W = 0 is read as 1: the sources divide by zero at step 0)."""
     w = max(w, 1.0)
-    return InverseSqrt(peak_value=peak, warmup_steps=w, warmup_shape="constant")
+    return InverseSqrt(peak_value=peak, warmup_steps=w, timescale=None, warmup_shape="constant")
 
 
-def noam(d_model: int, warmup_steps: int = 4000, factor: float = 1.0) -> Schedule:
+def noam(d_model: float, warmup_steps: float = 4000, factor: float = 1.0) -> Schedule:
     r"""The Transformer's schedule: :math:`f\, d^{-1/2} \min(s^{-1/2},\ s\, W^{-3/2})` (0 at step 0).
 
     This is :func:`lrsched.inverse_sqrt` with ``peak_value = factor * (d_model * W) ** -0.5``.
@@ -136,10 +136,10 @@ def noam(d_model: int, warmup_steps: int = 4000, factor: float = 1.0) -> Schedul
     d = a.positive(owner, "d_model", d_model)
     w = a.positive(owner, "warmup_steps", warmup_steps)
     f = a.nonneg(owner, "factor", factor)
-    return InverseSqrt(peak_value=f * (d * w) ** -0.5, warmup_steps=w)
+    return InverseSqrt(peak_value=f * (d * w) ** -0.5, warmup_steps=w, timescale=None)
 
 
-def rate(model_size: int, factor: float = 1.0, warmup: int = 4000) -> Schedule:
+def rate(model_size: float, factor: float = 1.0, warmup: float = 4000) -> Schedule:
     r"""The Annotated Transformer's ``rate(step, model_size, factor, warmup)``: Noam, with step 0 read as step 1.
 
     Example:
@@ -209,7 +209,7 @@ def learning_rate_schedule_noam(
 def _exp_factor(owner: str, rate: float, steps: float, staircase: bool) -> Schedule:
     if rate > 1:
         raise a.unsupported(owner, "learning_rate_decay_rate", rate, "<= 1", "a growing decay has no end value")
-    return B.Exponential(init_value=1.0, decay_rate=rate, decay_steps=steps, staircase=staircase)
+    return B.Exponential(init_value=1.0, decay_rate=rate, decay_steps=steps, staircase=staircase, end_value=None)
 
 
 def _legacy(
@@ -228,7 +228,7 @@ def _legacy(
         if hidden is None:
             raise a.v.fail(owner, "hidden_size", "given for the legacy 'noam' scheme", None)
         c = 5000.0 * hidden**-0.5
-        inner = _rsqrt(1.0, c) if w == 0 else InverseSqrt(peak_value=c * w**-0.5, warmup_steps=w)
+        inner = _rsqrt(1.0, c) if w == 0 else InverseSqrt(peak_value=c * w**-0.5, warmup_steps=w, timescale=None)
         return C.Shift(inner, steps=-1)
     decay: Schedule
     if scheme == "none":
@@ -407,7 +407,9 @@ def create_learning_rate_scheduler(
         elif n == "linear_warmup":
             parts.append(B.Linear(init_value=0.0, end_value=1.0, decay_steps=w) if w > 0 else 1.0)
         elif n == "linear_decay":
-            down: Schedule = B.Linear(init_value=1.0, end_value=0.0, decay_steps=1.0 / df) if df > 0 else B.Constant(1.0)
+            down: Schedule = (
+                B.Linear(init_value=1.0, end_value=0.0, decay_steps=1.0 / df) if df > 0 else B.Constant(1.0)
+            )
             up: Schedule = C.Warmup(down, steps=w) if w > 0 else down
             parts += [up, base]
         elif n == "rsqrt_decay":
@@ -417,12 +419,12 @@ def create_learning_rate_scheduler(
         elif n == "decay_every":
             if df > 1:
                 raise a.unsupported(owner, "decay_factor", decay_factor, "<= 1", "a growing decay has no end value")
-            parts.append(B.StepDecay(init_value=1.0, decay_rate=df, decay_steps=spd) if df > 0 else 1.0)
+            parts.append(B.StepDecay(init_value=1.0, decay_rate=df, decay_steps=spd, end_value=None) if df > 0 else 1.0)
         else:  # cosine_decay
             parts.append(C.Shift(CosineRestarts(init_value=1.0, decay_steps=spc), steps=w))
     out = _product(parts)
     if floor > 0:
-        out = C.Clip(out, min_value=floor)
+        out = C.Clip(out, min_value=floor, max_value=None)
     return C.Shift(out, steps=offset) if offset else out
 
 
@@ -442,4 +444,4 @@ def adafactor_relative_step(warmup_init: bool = False) -> Schedule:
     """
     flag = a.v.require_bool("adafactor_relative_step", "warmup_init", warmup_init)
     shape = "linear" if flag else "constant"
-    return C.Shift(InverseSqrt(peak_value=0.01, warmup_steps=10_000, warmup_shape=shape), steps=-1)
+    return C.Shift(InverseSqrt(peak_value=0.01, warmup_steps=10_000, timescale=None, warmup_shape=shape), steps=-1)

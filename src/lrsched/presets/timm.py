@@ -39,6 +39,7 @@ References:
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,7 +61,9 @@ __all__ = [
 _NOISE_WHY = "timm draws the noise from torch's RNG; lrsched schedules are deterministic closed forms"
 
 
-def _common(owner: str, lr: Any, warmup_t: Any, warmup_lr_init: Any, noise_range_t: Any, initialize: Any) -> tuple[float, float, float]:
+def _common(
+    owner: str, lr: Any, warmup_t: Any, warmup_lr_init: Any, noise_range_t: Any, initialize: Any
+) -> tuple[float, float, float]:
     lr = a.nonneg(owner, "lr", lr)
     w = a.nonneg(owner, "warmup_t", warmup_t)
     init = a.nonneg(owner, "warmup_lr_init", warmup_lr_init)
@@ -105,7 +108,9 @@ def _finish(
     return out
 
 
-def _cycles(owner: str, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, k_decay: Any) -> tuple[float, float, int, float]:
+def _cycles(
+    owner: str, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, k_decay: Any
+) -> tuple[float, float, int, float]:
     m = a.positive(owner, "cycle_mul", cycle_mul)
     if m < 1:
         raise a.unsupported(
@@ -117,7 +122,7 @@ def _cycles(owner: str, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, k_de
     return m, d, n, k
 
 
-def CosineLRScheduler(  # noqa: N802 - the source's name
+def CosineLRScheduler(
     lr: float,
     t_initial: int,
     lr_min: float = 0.0,
@@ -170,7 +175,7 @@ def CosineLRScheduler(  # noqa: N802 - the source's name
     return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
 
 
-def TanhLRScheduler(  # noqa: N802 - the source's name
+def TanhLRScheduler(
     lr: float,
     t_initial: int,
     lb: float = -7.0,
@@ -231,7 +236,7 @@ def TanhLRScheduler(  # noqa: N802 - the source's name
     return _finish(owner, main, target, w, init, prefix, t_in_epochs, updates_per_epoch)
 
 
-def PolyLRScheduler(  # noqa: N802 - the source's name
+def PolyLRScheduler(
     lr: float,
     t_initial: int,
     power: float = 0.5,
@@ -289,7 +294,7 @@ def PolyLRScheduler(  # noqa: N802 - the source's name
     return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
 
 
-def StepLRScheduler(  # noqa: N802 - the source's name
+def StepLRScheduler(
     lr: float,
     decay_t: float,
     decay_rate: float = 1.0,
@@ -318,11 +323,11 @@ def StepLRScheduler(  # noqa: N802 - the source's name
     r = a.positive(owner, "decay_rate", decay_rate)
     if r > 1:
         raise a.unsupported(owner, "decay_rate", decay_rate, "<= 1", "a growing step schedule has no end value")
-    main = B.StepDecay(init_value=lr, decay_rate=r, decay_steps=k)
+    main = B.StepDecay(init_value=lr, decay_rate=r, decay_steps=k, end_value=None)
     return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
 
 
-def MultiStepLRScheduler(  # noqa: N802 - the source's name
+def MultiStepLRScheduler(
     lr: float,
     decay_t: Sequence[int],
     decay_rate: float = 1.0,
@@ -357,7 +362,7 @@ def MultiStepLRScheduler(  # noqa: N802 - the source's name
     if isinstance(decay_t, (str, bytes)) or not isinstance(decay_t, Sequence):
         raise a.v.fail(owner, "decay_t", "a sorted list of steps", decay_t)
     milestones = [a.real(owner, "decay_t", m) for m in decay_t]
-    if any(y < x for x, y in zip(milestones, milestones[1:], strict=False)):
+    if any(y < x for x, y in itertools.pairwise(milestones)):
         raise a.v.fail(owner, "decay_t", "sorted (timm bisects it)", list(decay_t))
     r = a.positive(owner, "decay_rate", decay_rate)
     starts = sorted({m - 1 for m in milestones if m - 1 > 0})

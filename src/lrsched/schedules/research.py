@@ -277,7 +277,7 @@ class CycleAnneal(Schedule):
             r = t / ti
             return low + 0.5 * (peak - low) * (1 - math.tanh(self.lb * (1.0 - r) + self.ub * r))
         if self.shape == "poly":
-            return low + (peak - low) * max(1 - t**kk / ti**kk, 0.0) ** self.power
+            return low + (peak - low) * float(max(1 - t**kk / ti**kk, 0.0) ** self.power)
         r = t / ti
         return low + (peak - low) * max(0.0, 1.0 - abs(2.0 * r - 1.0))
 
