@@ -39,7 +39,11 @@ TABLE_2 = {
     ),
     "t2t_legacy_noam": (
         t5.learning_rate_schedule(
-            "legacy", learning_rate_decay_scheme="noam", learning_rate=0.1, hidden_size=512, learning_rate_warmup_steps=4000
+            "legacy",
+            learning_rate_decay_scheme="noam",
+            learning_rate=0.1,
+            hidden_size=512,
+            learning_rate_warmup_steps=4000,
         ),
         (1.74693e-07, 3.49386e-07, 3.49560e-04, 6.98684e-04, 3.49375e-04),
     ),
@@ -66,7 +70,10 @@ TABLE_2 = {
         t5.create_learning_rate_scheduler(base_learning_rate=0.5, warmup_steps=4000),
         (1.00000e-08, 1.97642e-06, 3.95285e-03, 7.90569e-03, 3.95285e-03),
     ),
-    "fairseq_default_init": (fairseq.inverse_sqrt(lr=5e-4, warmup_updates=4000), (0, 1.25e-07, 2.5e-04, 5e-04, 2.5e-04)),
+    "fairseq_default_init": (
+        fairseq.inverse_sqrt(lr=5e-4, warmup_updates=4000),
+        (0, 1.25e-07, 2.5e-04, 5e-04, 2.5e-04),
+    ),
     "fairseq_init_1e-7": (
         fairseq.inverse_sqrt(lr=5e-4, warmup_updates=4000, warmup_init_lr=1e-7),
         (1.00000e-07, 2.24975e-07, 2.50050e-04, 5.00000e-04, 2.50000e-04),
@@ -184,7 +191,9 @@ def test_megatron_quirks():
     assert (lin(0), lin(50), lin(100)) == (1.0, 0.5, 0.0)
     assert megatron.OptimizerParamScheduler(0.0, 1.0, 0.0, 10, 100, "constant")(1000) == 1.0
     # WSD anneal starting inside the warmup (Megatron continues it part-way after the inclusive warmup)
-    early = megatron.OptimizerParamScheduler(0.0, 1.0, 0.0, 10, 20, "WSD", wsd_decay_steps=15, lr_wsd_decay_style="linear")
+    early = megatron.OptimizerParamScheduler(
+        0.0, 1.0, 0.0, 10, 20, "WSD", wsd_decay_steps=15, lr_wsd_decay_style="linear"
+    )
     assert early(10) == 1.0 and early(11) == pytest.approx(1 - 6 / 15) and early(20) == 0.0
 
 

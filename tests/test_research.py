@@ -71,9 +71,15 @@ def test_frameworks_agree(name):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: L.cycle_anneal(init_value=1.0, cycle_steps=10, period_mult=0.5), "cycle_anneal: `period_mult` must be >= 1"),
+        (
+            lambda: L.cycle_anneal(init_value=1.0, cycle_steps=10, period_mult=0.5),
+            "cycle_anneal: `period_mult` must be >= 1",
+        ),
         (lambda: L.cycle_anneal(init_value=1.0, cycle_steps=10, lb=3.0, ub=1.0), "`lb` must be < ub"),
-        (lambda: L.cosine_hard_restarts(init_value=1.0, decay_steps=10, num_cycles=0), "`num_cycles` must be an integer"),
+        (
+            lambda: L.cosine_hard_restarts(init_value=1.0, decay_steps=10, num_cycles=0),
+            "`num_cycles` must be an integer",
+        ),
         (lambda: L.quantize(L.constant(1.0), unit_steps=0), "quantize: `unit_steps` must be > 0"),
         (lambda: L.cosine_wave(init_value=1.0, decay_steps=0), "cosine_wave: `decay_steps` must be > 0"),
     ],
