@@ -197,6 +197,17 @@ def test_megatron_quirks():
     assert early(10) == 1.0 and early(11) == pytest.approx(1 - 6 / 15) and early(20) == 0.0
 
 
+def test_hagele_edges():
+    # no decay phase: the warmup climbs to the peak (from 1/100), then the final factor
+    s = megatron.wsd_schedule(10, n_warmup=10, fract_decay=0.0, final_lr_factor=0.1)
+    assert (s(0), s(5), s(10)) == (0.01, 0.505, 0.1)
+    # exp decay to 0: the peak at the first decay step, 0 right after (0 ** 0 == 1 in the source)
+    e = megatron.wsd_schedule(100, n_warmup=10, decay_type="exp")
+    assert (e(89), e(90), e(91), e(100)) == (1.0, 1.0, 0.0, 0.0)
+    f = megatron.wsd_schedule(100, n_warmup=10, decay_type="exp", final_lr_factor=0.01)
+    assert f(95) == pytest.approx(0.01**0.5)
+
+
 def test_deepseek_multistep():
     # DeepSeek LLM: 2000 warmup steps, 31.6% of the peak after 80% of training, 10% after 90%
     s = megatron.deepseek_multistep(4.2e-4, total_steps=10_000)

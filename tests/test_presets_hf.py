@@ -197,6 +197,9 @@ def test_quirks_named_values():
     # the lr_rate variant reaches the peak one step early
     r = hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(1.0, 4, 104, min_lr_rate=0.0)
     assert (r(0), r(3)) == (0.25, 1.0)
+    # WSD with no stable and no decay phase: the warmup still climbs to lr, then the floor
+    w = hf.get_wsd_schedule(1.0, 2, 0, num_training_steps=2)
+    assert [w(k) for k in range(4)] == [0.0, 0.5, 0.0, 0.0]
 
 
 @pytest.mark.parametrize(

@@ -421,7 +421,8 @@ def get_wsd_schedule(
     else:
         stable = a.nonneg(owner, "num_training_steps", num_training_steps) - w - d
     low = lr * m
-    if stable >= 0 and (dt != "cosine" or n == 0.5):
+    # core wsd warms up to its body's first value, which is the floor when S = D = 0: compose by hand then
+    if stable >= 0 and (dt != "cosine" or n == 0.5) and (stable > 0 or d > 0):
         return Wsd(
             peak_value=lr,
             warmup_steps=w,

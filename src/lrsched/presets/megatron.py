@@ -198,7 +198,8 @@ def wsd_schedule(
     if hold >= w:
         if kind == "exponential" or anneal == 0:
             body: Schedule = C.Join([B.Constant(peak), decay], boundaries=[hold - w]) if hold > w else decay
-            return C.Warmup(body, steps=w, init_value=peak / div) if w > 0 else body
+            ramp = B.Linear(init_value=peak / div, end_value=peak, decay_steps=w)
+            return C.Join([ramp, body], boundaries=[w]) if w > 0 else body
         return Wsd(
             peak_value=peak,
             warmup_steps=w,
