@@ -72,6 +72,12 @@ EXAMPLES: dict[str, L.Schedule] = {
         L.warmup(L.inverse_sqrt(peak_value=1e-3, warmup_steps=0, timescale=20), steps=10), start=60, steps=30
     ),
     "cooldown_1sqrt": L.cooldown(L.constant(1.0), start=20, steps=20, shape="1-sqrt"),
+    "cosine_wave": L.cosine_wave(init_value=1.0, decay_steps=40, end_value=0.1, num_cycles=0.75),
+    "cosine_hard_restarts": L.cosine_hard_restarts(init_value=1.0, decay_steps=60, num_cycles=3),
+    "cycle_anneal_tanh": L.cycle_anneal(
+        init_value=1.0, cycle_steps=10, end_value=0.05, shape="tanh", period_mult=2.0, peak_decay=0.5, max_cycles=3
+    ),
+    "quantize": L.quantize(L.cosine(init_value=1.0, decay_steps=10), unit_steps=4),
 }
 
 

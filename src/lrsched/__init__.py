@@ -51,6 +51,10 @@ from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import CosineRestarts as CosineRestarts
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import Cyclic as Cyclic
+from .schedules.research import CosineHardRestarts as CosineHardRestarts
+from .schedules.research import CosineWave as CosineWave
+from .schedules.research import CycleAnneal as CycleAnneal
+from .schedules.research import Quantize as Quantize
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.wsd import Wsd as Wsd
 
@@ -77,6 +81,10 @@ product = Product
 clip = Clip
 shift = Shift
 cooldown = Cooldown
+cosine_wave = CosineWave
+cosine_hard_restarts = CosineHardRestarts
+cycle_anneal = CycleAnneal
+quantize = Quantize
 
 try:
     __version__ = _version("lrsched")
@@ -141,5 +149,13 @@ __all__ = [
     "clip",
     "shift",
     "cooldown",
+    "CosineWave",
+    "CosineHardRestarts",
+    "CycleAnneal",
+    "Quantize",
+    "cosine_wave",
+    "cosine_hard_restarts",
+    "cycle_anneal",
+    "quantize",
     "__version__",
 ]
