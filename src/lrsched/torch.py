@@ -566,7 +566,9 @@ class Scheduler(LRScheduler):
         if version != STATE_FORMAT:
             raise ConfigError(f"{where}: unsupported state format {version!r}; this lrsched reads {STATE_FORMAT}.")
         step = require_int(where, "step", state_dict["step"], minimum=0)
-        saved: dict[str, Any] = {k: state_dict[k] for k in ("schedule", "multipliers", "hyperparams") if k in state_dict}
+        saved: dict[str, Any] = {
+            k: state_dict[k] for k in ("schedule", "multipliers", "hyperparams") if k in state_dict
+        }
         live = self._configs()
         same = saved == live
         if not same:
