@@ -349,6 +349,7 @@ class Scheduler(LRScheduler):
             raise fail(_OWNER, "tensor_lr", "True or False", tensor_lr)
         self.optimizer = optimizer
         self.count = count
+        self._count_applied = count == "applied"
         self.tensor_lr = tensor_lr
         self.on_mismatch = on_mismatch
         self.last_epoch = require_int(_OWNER, "start_step", start_step, minimum=0)
@@ -406,6 +407,8 @@ class Scheduler(LRScheduler):
         self._plateau_ids = plateau_ids
         self._states: dict[int, dict[str, Any]] = {i: dict(slots[i].initial_state()) for i in plateau_ids}
         self._fns: list[Callable[[float], float]] = [self._fn(i) for i in range(len(slots))]
+        simple = len(slots) == 1 and len(targets) == 1 and mults is None
+        self._single: Callable[[float], float] | None = self._fns[0] if simple else None
         self.base_lrs: list[float | Tensor] = [*self._values_at(0)[0]]
 
     def _fn(self, i: int) -> Callable[[float], float]:
@@ -438,20 +441,30 @@ class Scheduler(LRScheduler):
     def _apply(self) -> None:
         """Write the values for ``last_epoch`` into the param groups (the hot path of :meth:`step`)."""
         s = float(self.last_epoch)
+        groups = self.optimizer.param_groups
+        single = self._single
+        if single is not None:  # one schedule, no multipliers, lr only: one float per step
+            v = single(s)
+            for group in groups:
+                cur = group["lr"]
+                if type(cur) is float or not isinstance(cur, Tensor):
+                    group["lr"] = v
+                else:
+                    cur.fill_(v)
+            self._last_lr = [v] * len(groups)
+            return
         vals = [f(s) for f in self._fns]
         lrs = [vals[i] if m is None else vals[i] * m for i, m in self._lr_pairs]
-        for group, v in zip(self.optimizer.param_groups, lrs, strict=True):
+        for group, v in zip(groups, lrs, strict=True):
             cur = group["lr"]
-            if isinstance(cur, Tensor):
-                cur.fill_(v)
-            else:
+            if type(cur) is float or not isinstance(cur, Tensor):
                 group["lr"] = v
-        self._last_lr: list[float | Tensor] = lrs  # type: ignore[assignment]
-        if len(self._targets) > 1:
-            groups = self.optimizer.param_groups
-            for _, key, index, ids, factors in self._targets[1:]:
-                for group, i, m in zip(groups, ids, factors, strict=True):
-                    _write(group, key, index, vals[i] if m is None else vals[i] * m)
+            else:
+                cur.fill_(v)
+        self._last_lr = lrs  # type: ignore[assignment]
+        for _, key, index, ids, factors in self._targets[1:]:
+            for group, i, m in zip(groups, ids, factors, strict=True):
+                _write(group, key, index, vals[i] if m is None else vals[i] * m)
 
     def step(self, metric: float | None = None) -> None:  # type: ignore[override]
         """Move to the next update and write its values.
@@ -463,7 +476,7 @@ class Scheduler(LRScheduler):
         if metric is not None:
             self._record(metric)
         self._step_count += 1
-        if self.count == "applied":
+        if self._count_applied:
             if self._updates == self._updates_seen:
                 if metric is not None:
                     self._apply()
