@@ -270,6 +270,36 @@ def test_replan_cooldown_now():
     assert got[0] == base(50) and got[5] == pytest.approx(base(55) * 0.5) and got[10] == 0.0 and got[11] == 0.0
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(EXAMPLES)), st.integers(0, 150))
+def test_resume_at_any_step_is_exact(name, k):
+    s = EXAMPLES[name]
+    sched = Scheduler(sgd(), s)
+    for _ in range(k):
+        sched.step()
+    opt = sgd()
+    resumed = Scheduler(opt, s)
+    resumed.load_state_dict(json.loads(json.dumps(sched.state_dict())))
+    assert written(opt, resumed, 5) == [s(j) for j in range(k, k + 5)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0.0, 10.0), min_size=1, max_size=4), st.integers(0, 120))
+def test_multipliers_scale_exactly(factors, k):
+    s = EXAMPLES["wsd_cosine"]
+    opt = sgd(groups=len(factors))
+    Scheduler(opt, s, multipliers=factors, start_step=k)
+    assert [g["lr"] for g in opt.param_groups] == [m * s(k) for m in factors]
+
+
+def test_added_param_group_is_reported():
+    opt = sgd()
+    sched = Scheduler(opt, L.constant(0.1))
+    opt.add_param_group({"params": params(1)})
+    with pytest.raises(L.ConfigError, match=r"has 2 param group\(s\) but the scheduler was built for 1"):
+        sched.step()
+
+
 def test_foreign_state_dicts_are_refused():
     opt = sgd()
     torch_sched = torch.optim.lr_scheduler.StepLR(opt, 2)

@@ -407,6 +407,7 @@ class Scheduler(LRScheduler):
         self._plateau_ids = plateau_ids
         self._states: dict[int, dict[str, Any]] = {i: dict(slots[i].initial_state()) for i in plateau_ids}
         self._fns: list[Callable[[float], float]] = [self._fn(i) for i in range(len(slots))]
+        self._n_groups = len(groups)
         simple = len(slots) == 1 and len(targets) == 1 and mults is None
         self._single: Callable[[float], float] | None = self._fns[0] if simple else None
         self.base_lrs: list[float | Tensor] = [*self._values_at(0)[0]]
@@ -442,6 +443,11 @@ class Scheduler(LRScheduler):
         """Write the values for ``last_epoch`` into the param groups (the hot path of :meth:`step`)."""
         s = float(self.last_epoch)
         groups = self.optimizer.param_groups
+        if len(groups) != self._n_groups:
+            raise ConfigError(
+                f"{_OWNER}: the optimizer has {len(groups)} param group(s) but the scheduler was built for "
+                f"{self._n_groups}; build a new Scheduler after add_param_group()."
+            )
         single = self._single
         if single is not None:  # one schedule, no multipliers, lr only: one float per step
             v = single(s)
