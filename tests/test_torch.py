@@ -154,6 +154,11 @@ def test_not_a_schedule(bad):
     assert isinstance(info.value, TypeError) and isinstance(info.value, L.ConfigError)
 
 
+def test_config_dict_is_not_a_schedule():
+    with pytest.raises(NotAScheduleError, match=r"looks like a schedule config; rebuild it with lrsched.from_config"):
+        Scheduler(sgd(), L.to_config(L.constant(0.1)))
+
+
 def test_torch_scheduler_is_not_a_schedule():
     opt = sgd()
     with pytest.raises(TypeError, match="A torch scheduler cannot be wrapped"):

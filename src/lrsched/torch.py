@@ -91,7 +91,7 @@ def _as_schedule(obj: Any, where: str) -> Any:
     if isinstance(obj, (int, float)) and not isinstance(obj, bool):
         hint = f" For a constant value use lrsched.constant({obj!r})."
     elif isinstance(obj, LRScheduler):
-        hint = " A torch scheduler cannot be wrapped; build the curve with lrsched (see lrsched.presets.torch)."
+        hint = " A torch scheduler cannot be wrapped; build the same curve from lrsched schedules."
     elif callable(obj):
         hint = " Plain functions cannot be saved or compared; build the curve from lrsched schedules."
     raise NotAScheduleError(
@@ -124,6 +124,11 @@ def _group_index(groups: Sequence[Mapping[str, Any]], key: Any, where: str) -> i
 def _per_group(spec: Any, groups: Sequence[Mapping[str, Any]], where: str) -> list[Any]:
     """One schedule per group from a schedule, a per-group list, or a mapping keyed by group name/index."""
     n = len(groups)
+    if isinstance(spec, Mapping) and "name" in spec and "args" in spec:
+        raise NotAScheduleError(
+            f"{_OWNER}: `{where}` looks like a schedule config; rebuild it with lrsched.from_config(...). "
+            f"Received: {where}={spec!r}."
+        )
     if isinstance(spec, Mapping):
         out: list[Any] = [None] * n
         for key, item in spec.items():
