@@ -208,13 +208,13 @@ def _write(tmp_path: Path, name: str, text: str) -> str:
 
 
 BAD = {
-    "unknown name": (["show", "cosin(init_value=1.0, decay_steps=10)"], "Did you mean 'cosine'?"),
+    "unknown name": (["show", "cosin(init_value=1.0, decay_steps=10)"], "Did you mean 'cosine'"),
     "unknown argument": (["show", "cosine(init_value=1.0, decay_step=10)"], "Did you mean 'decay_steps'?"),
     "invalid value": (["show", "cosine(init_value=-1.0, decay_steps=10)"], "`init_value` must be >= 0"),
     "missing file": (["show", "missing.json"], "File not found: missing.json"),
     "malformed json": (["show", "{tmp}/bad.json"], "is not valid JSON: Expecting"),
     "malformed yaml": (["show", "{tmp}/bad.yaml"], "is not valid YAML"),
-    "config with unknown name": (["show", "{tmp}/unknown.json"], "Did you mean 'cosine'?"),
+    "config with unknown name": (["show", "{tmp}/unknown.json"], "Did you mean 'cosine'"),
     "config that is a list": (["show", "{tmp}/list.yaml"], "expected a schedule config"),
     "negative steps": (["show", "constant(0.1)", "--steps", "-5"], "--steps must be >= 1. Received: --steps=-5."),
     "fractional steps": (["show", "constant(0.1)", "--steps", "2.5"], "--steps must be a whole number"),
@@ -226,7 +226,7 @@ BAD = {
     "negative start": (["sample", "constant(0.1)", "--steps", "-3:5"], "START must be >= 0"),
     "bad format": (["sample", "constant(0.1)", "--format", "xml"], "--format must be csv or json"),
     "unwritable sample": (["sample", "constant(0.1)", "-o", "{tmp}/file.txt/x.csv"], "Cannot write"),
-    "explain unknown": (["explain", "cosin"], "Did you mean 'cosine'?"),
+    "explain unknown": (["explain", "cosin"], "Did you mean 'cosine'"),
     "unknown preset source": (["show", "torhc.StepLR(lr=0.1, step_size=3)"], "Did you mean 'torch'?"),
     "missing option": (["plot", "constant(0.1)"], "Missing option '--output'"),
     "unknown command": (["shwo"], "No such command 'shwo'"),

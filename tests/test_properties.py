@@ -14,7 +14,7 @@ import lrsched as L
 from tests.examples import EXAMPLES, steps_for
 
 IDS = sorted(EXAMPLES)
-PERIODIC = {"cosine_restarts_periodic", "cyclic", "cyclic_tri2", "cyclic_exp_range"}
+PERIODIC = {"cosine_restarts_periodic", "cyclic", "cyclic_tri2", "cyclic_exp_range", "cosine_wave"}
 
 
 @pytest.mark.parametrize("name", IDS)
