@@ -64,7 +64,8 @@ class Cyclic(Schedule):
         cycle = ops.floor(1.0 + s / total)
         # PyTorch's x = 1 + s/total - cycle, measured in steps (pos = x * total) so that float32 loses
         # no digits to the cancellation: f = x/r = pos/U rising, (x - 1)/(r - 1) = (total - pos)/D falling.
-        pos = s - (cycle - 1.0) * total
+        # The clip keeps the value in range where float32 cannot hold the step (beyond 2**24).
+        pos = ops.minimum(ops.maximum(s - (cycle - 1.0) * total, 0.0), total)
         f = ops.where(pos <= up, pos / up, (total - pos) / down)
         amp = (self.peak_value - self.init_value) * f
         if self.mode == "triangular2":
