@@ -159,6 +159,25 @@ def _errors(out: dict[str, Any], workdir: str) -> None:
     out["errors"] = errors
 
 
+def _docs(out: dict[str, Any], workdir: str) -> None:
+    """Run the code blocks of docs/keras.md (on the jax backend only: the other backends are covered by _fit)."""
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return
+    text = (Path(__file__).resolve().parent.parent / "docs" / "keras.md").read_text()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for n, block in enumerate(re.findall(r"```python\n(.*?)```", text, re.S)):
+            exec(compile(block, f"docs/keras.md block {n}", "exec"), {})
+    out["docs_output"] = printed.getvalue().splitlines()
+
+
 def main() -> None:
     import json
     import sys
@@ -170,7 +189,7 @@ def main() -> None:
 
     out: dict[str, Any] = {"backend": keras.backend.backend(), "import_s": time.perf_counter() - t0}
     with tempfile.TemporaryDirectory() as workdir:
-        for part in (_values, _fit, _errors):
+        for part in (_values, _fit, _errors, _docs):
             t = time.perf_counter()
             part(out, workdir)
             out[f"{part.__name__.strip('_')}_s"] = time.perf_counter() - t

@@ -67,3 +67,12 @@ def test_misuse_messages(backend: str) -> None:
         "UnknownScheduleError: lrsched.keras.Schedule: the saved schedule uses 'mypkg.ramp', which is not"
         " registered. Import the package that registers it (for example `import mypkg`) before loading the model."
     )
+
+
+def test_docs_examples_run() -> None:
+    lines = backend_results("jax")["docs_output"]
+    assert lines[0] == "16"  # iterations after 2 epochs of 8 batches
+    assert abs(float(lines[1]) - float(lines[2])) < 1e-9  # optimizer.learning_rate == schedule(16)
+    assert lines[3:5] == ["True", "16"]  # restored schedule and step
+    assert lines[5] == "0.0 0.0003 0.0"
+    assert lines[7] == "wsd"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -49,7 +52,7 @@ def test_sgd_applies_the_core_rate() -> None:
     params = PARAMS
     applied = []
     for _ in range(6):
-        updates, state = opt.update(GRADS, state, params)
+        updates, state = jax.jit(opt.update)(GRADS, state, params)
         applied.append(-float(updates["b"]))  # gradient 1: the update is -lr
     assert applied == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
 
@@ -105,7 +108,7 @@ def test_current_and_last_lr_follow_the_count() -> None:
     state = opt.init(PARAMS)
     seen = [(float(lo.current_lr(state, LINEAR)), float(lo.last_lr(state, LINEAR)))]
     for _ in range(3):
-        _, state = opt.update(GRADS, state, PARAMS)
+        _, state = jax.jit(opt.update)(GRADS, state, PARAMS)
         seen.append((float(lo.current_lr(state, LINEAR)), float(lo.last_lr(state, LINEAR))))
     assert seen == [(1.0, 1.0), (0.75, 1.0), (0.5, 0.75), (0.25, 0.5)]
 
@@ -116,14 +119,14 @@ def test_last_lr_matches_inject_hyperparams_record() -> None:
     for k in range(6):
         assert float(state.hyperparams["learning_rate"]) == float(lo.last_lr(state, LINEAR)), k
         assert int(lo.step(state)) == k
-        _, state = opt.update(GRADS, state, PARAMS)
+        _, state = jax.jit(opt.update)(GRADS, state, PARAMS)
 
 
 def test_step_counts_applied_updates_under_multisteps() -> None:
     opt = optax.MultiSteps(optax.sgd(learning_rate=LINEAR), every_k_schedule=2)
     state = opt.init(PARAMS)
     for _ in range(5):  # five micro-batches: two applied updates
-        _, state = opt.update(GRADS, state, PARAMS)
+        _, state = jax.jit(opt.update)(GRADS, state, PARAMS)
     assert int(lo.step(state)) == 2
     assert float(lo.current_lr(state, LINEAR)) == 0.5
 
@@ -146,7 +149,7 @@ def test_scheduled_hyperparameters() -> None:
     opt = lo.scheduled(optax.adamw, learning_rate=LINEAR, weight_decay=wd, b1=b1, b2=0.9, mask=None)
     state = opt.init(PARAMS)
     for _ in range(3):
-        _, state = opt.update(GRADS, state, PARAMS)
+        _, state = jax.jit(opt.update)(GRADS, state, PARAMS)
     hp = {k: round(float(v), 6) for k, v in state.hyperparams.items()}
     # after 3 updates optax records the values of the 3rd update (k = 2); eps 1e-8 rounds to 0
     assert hp == {"learning_rate": 0.5, "weight_decay": 0.2, "b1": 0.5, "b2": 0.9, "eps": 0.0, "eps_root": 0.0}
@@ -182,3 +185,15 @@ def test_current_lr_is_schedule_at_count(count: int) -> None:
     state = optax.ScaleByScheduleState(count=jnp.int32(count))
     got = float(jax.jit(lo.current_lr, static_argnums=1)(state, schedule))
     assert got == pytest.approx(schedule(count), rel=1e-6, abs=1e-7 * 3e-4)
+
+
+def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "jax.md").read_text()
+    for n, block in enumerate(re.findall(r"```python\n(.*?)```", text, re.S)):
+        exec(compile(block, f"docs/jax.md block {n}", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "150"
+    # warmup 100 then cosine: 1e-5 + 0.99e-3 * (1 + cos(pi * k / 900)) / 2 at k = 49 and 50
+    assert float(lines[1]) == pytest.approx(1e-5 + 0.99e-3 * (1 + np.cos(np.pi * 49 / 900)) / 2, rel=1e-6)
+    assert float(lines[2]) == pytest.approx(1e-5 + 0.99e-3 * (1 + np.cos(np.pi * 50 / 900)) / 2, rel=1e-6)
+    assert lines[-1] == "['b1', 'b2', 'eps', 'eps_root', 'learning_rate', 'weight_decay']"

@@ -19,7 +19,7 @@ from typing import Any
 
 from ._base import Schedule as _Schedule
 from ._errors import ConfigError, UnknownScheduleError
-from ._ops import keras_ops
+from ._ops import keras_ops, torch_ops
 from ._registry import registered
 from ._serialize import from_config as _from_config
 from ._serialize import to_config as _to_config
@@ -57,7 +57,8 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore
 
     Calling it with a Python int or float takes the core's pure-Python path and returns a Python
     float; any tensor or variable (of any backend, traced or not) is evaluated with ``keras.ops``
-    in ``keras.config.floatx()`` and returns a scalar tensor.
+    (with the core's torch operations on the torch backend, which are faster eagerly) and returns a
+    tensor of the same shape in ``keras.config.floatx()``.
 
     Args:
         schedule: an :class:`lrsched.Schedule` (build one with the lrsched constructors or
@@ -102,6 +103,11 @@ class Schedule(keras.optimizers.schedules.LearningRateSchedule):  # type: ignore
         kind = type(step)
         if kind is int or kind is float:
             return self.schedule(step)
+        if keras.backend.backend() == "torch":
+            # The core's torch ops: the same formula without keras.ops' per-op conversions (the torch
+            # backend runs train steps eagerly, so this is paid on every update).
+            value = self.schedule.evaluate(keras.ops.convert_to_tensor(step), torch_ops())
+            return keras.ops.cast(value, keras.config.floatx())
         return self.schedule.evaluate(step, keras_ops())
 
     def get_config(self) -> dict[str, Any]:
