@@ -197,3 +197,19 @@ def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert float(lines[1]) == pytest.approx(1e-5 + 0.99e-3 * (1 + np.cos(np.pi * 49 / 900)) / 2, rel=1e-6)
     assert float(lines[2]) == pytest.approx(1e-5 + 0.99e-3 * (1 + np.cos(np.pi * 50 / 900)) / 2, rel=1e-6)
     assert lines[-1] == "['b1', 'b2', 'eps', 'eps_root', 'learning_rate', 'weight_decay']"
+
+
+def test_tracers_dispatch_to_jax_ops() -> None:
+    # jax.core.Tracer subclasses live in jax._src modules; ops_for must still pick the jax namespace.
+    from lrsched._ops import jax_ops, ops_for
+
+    seen = []
+
+    @jax.jit
+    def f(k):
+        seen.append((type(k).__module__, ops_for(k) is jax_ops()))
+        return LINEAR(k)
+
+    assert float(f(jnp.int32(2))) == 0.5
+    assert float(jax.vmap(LINEAR)(jnp.array([1], dtype=jnp.int32))[0]) == 0.75
+    assert seen[0][0].startswith("jax._src") and seen[0][1]
