@@ -62,9 +62,11 @@ class Cyclic(Schedule):
         down = up if self.down_steps is None else float(self.down_steps)
         total = up + down
         cycle = ops.floor(1.0 + s / total)
-        x = 1.0 + s / total - cycle
-        r = up / total
-        f = ops.where(x <= r, x / r, (x - 1.0) / (r - 1.0))
+        # PyTorch's x = 1 + s/total - cycle, measured in steps (pos = x * total) so that float32 loses
+        # no digits to the cancellation: f = x/r = pos/U rising, (x - 1)/(r - 1) = (total - pos)/D falling.
+        # The clip keeps the value in range where float32 cannot hold the step (beyond 2**24).
+        pos = ops.minimum(ops.maximum(s - (cycle - 1.0) * total, 0.0), total)
+        f = ops.where(pos <= up, pos / up, (total - pos) / down)
         amp = (self.peak_value - self.init_value) * f
         if self.mode == "triangular2":
             amp = amp * 0.5 ** (cycle - 1.0)
