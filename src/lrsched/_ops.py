@@ -46,6 +46,8 @@ class Ops:
     log: Callable[[Any], Any]
     floor: Callable[[Any], Any]
     tanh: Callable[[Any], Any]
+    mod: Callable[[Any, Any], Any]
+    """``mod(x, y)``: the remainder of ``x / y`` for ``x >= 0, y > 0``, computed exactly (IEEE fmod)."""
 
 
 def _py_where(c: Any, a: Any, b: Any) -> Any:
@@ -68,6 +70,7 @@ PY = Ops(
     log=math.log,
     floor=_py_floor,
     tanh=math.tanh,
+    mod=math.fmod,
 )
 """Python floats: the fast path of ``schedule(step)`` for an int or float step."""
 
@@ -88,6 +91,7 @@ NUMPY = Ops(
     log=np.log,
     floor=np.floor,
     tanh=np.tanh,
+    mod=np.fmod,
 )
 """NumPy, in float64."""
 
@@ -114,6 +118,7 @@ def jax_ops() -> Ops:
             log=jnp.log,
             floor=jnp.floor,
             tanh=jnp.tanh,
+            mod=jnp.fmod,
         )
     return _CACHE["jax"]
 
@@ -169,6 +174,7 @@ def torch_ops() -> Ops:
             log=unary(torch.log, math.log),
             floor=unary(torch.floor, _py_floor),
             tanh=unary(torch.tanh, math.tanh),
+            mod=lambda x, y: torch.fmod(x, y) if isinstance(x, torch.Tensor) else math.fmod(x, y),
         )
     return _CACHE["torch"]
 
@@ -195,6 +201,7 @@ def keras_ops() -> Ops:
             log=kops.log,
             floor=kops.floor,
             tanh=kops.tanh,
+            mod=kops.mod,
         )
     return _CACHE["keras"]
 

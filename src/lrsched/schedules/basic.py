@@ -247,6 +247,8 @@ class PowerLaw(Schedule):
 
 
 def _exp_decay(ops: Ops, s: Any, init: float, rate: float, steps: float, staircase: bool, end: float | None) -> Any:
+    if init == 0:
+        return s * 0.0  # zero stays zero, whatever the rate (and rate**p never overflows)
     p = s / steps
     if staircase:
         p = ops.floor(p)

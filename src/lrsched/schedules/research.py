@@ -27,6 +27,7 @@ from .._validate import fail
 __all__ = ["CosineWave", "CosineHardRestarts", "CycleAnneal", "Quantize"]
 
 _PI = math.pi
+_FLOAT64 = ("python", "numpy")  # ops that evaluate in float64: keep the source's exact arithmetic
 
 
 @register("cosine_wave", _builtin=True)
@@ -65,8 +66,12 @@ class CosineWave(Schedule):
     num_cycles: float = fields.positive(default=0.5)
 
     def _f(self, s: Any, ops: Ops) -> Any:
-        w = _PI * float(self.num_cycles) * 2.0  # Hugging Face's order of operations
-        c = 0.5 * (1.0 + ops.cos(w * (s / self.decay_steps)))
+        if ops.name in _FLOAT64:
+            w = _PI * float(self.num_cycles) * 2.0  # Hugging Face's order of operations
+            c = 0.5 * (1.0 + ops.cos(w * (s / self.decay_steps)))
+        else:  # float32 frameworks: the exact remainder of n*s/K first, so long runs keep their accuracy
+            frac = ops.mod(float(self.num_cycles) * s, self.decay_steps) / self.decay_steps
+            c = 0.5 * (1.0 + ops.cos((2.0 * _PI) * frac))
         return self.end_value + (self.init_value - self.end_value) * c
 
     def _scalar(self, s: float) -> float:
@@ -120,8 +125,11 @@ class CosineHardRestarts(Schedule):
 
     def _f(self, s: Any, ops: Ops) -> Any:
         p = s / self.decay_steps
-        x = float(self.num_cycles) * p
-        frac = x - ops.floor(x)
+        if ops.name in _FLOAT64:  # Hugging Face's arithmetic, so restarts land on the same steps
+            x = float(self.num_cycles) * p
+            frac = x - ops.floor(x)
+        else:  # float32 frameworks: the exact remainder of n*s/K, so restarts stay sharp
+            frac = ops.mod(float(self.num_cycles) * s, self.decay_steps) / self.decay_steps
         v = self.init_value * (0.5 * (1.0 + ops.cos(_PI * frac)))
         return ops.where(p >= 1.0, 0.0, v)
 
