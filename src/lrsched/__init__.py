@@ -50,6 +50,9 @@ from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import CosineRestarts as CosineRestarts
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import Cyclic as Cyclic
+from .schedules.framework import CosineRestartsFixedFloor as CosineRestartsFixedFloor
+from .schedules.framework import CosineWave as CosineWave
+from .schedules.framework import PolynomialCycle as PolynomialCycle
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.wsd import Wsd as Wsd
 
@@ -76,6 +79,9 @@ product = Product
 clip = Clip
 shift = Shift
 cooldown = Cooldown
+cosine_wave = CosineWave
+cosine_restarts_fixed_floor = CosineRestartsFixedFloor
+polynomial_cycle = PolynomialCycle
 
 try:
     __version__ = _version("lrsched")
@@ -118,6 +124,9 @@ __all__ = [
     "Clip",
     "Shift",
     "Cooldown",
+    "CosineWave",
+    "CosineRestartsFixedFloor",
+    "PolynomialCycle",
     "constant",
     "linear",
     "polynomial",
@@ -140,5 +149,8 @@ __all__ = [
     "clip",
     "shift",
     "cooldown",
+    "cosine_wave",
+    "cosine_restarts_fixed_floor",
+    "polynomial_cycle",
     "__version__",
 ]
