@@ -136,7 +136,7 @@ def MultiStepLR(*, base_lr: float, milestones: Sequence[int], gamma: float = 0.1
     for m in milestones:
         if isinstance(m, bool) or not isinstance(m, numbers.Real) or not float(m).is_integer() or m < 0:
             raise c.fail(owner, "milestones", "a list of integer steps >= 0", milestones)
-        ms.append(int(m))
+        ms.append(int(float(m)))
     bounds = sorted(set(ms))
     if not bounds:
         return Constant(b)
