@@ -26,7 +26,7 @@ import lrsched as L
 from lrsched.presets import keras as P
 from tests.presets_parity import SourceWorker, assert_match, preset_values
 
-SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RTOL = 1e-6
 ATOL = 1e-6  # times the curve's largest value
 
