@@ -51,8 +51,11 @@ from .schedules.cosine import CosineRestarts as CosineRestarts
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import Cyclic as Cyclic
 from .schedules.framework import CosineRestartsFixedFloor as CosineRestartsFixedFloor
-from .schedules.framework import CosineWave as CosineWave
 from .schedules.framework import PolynomialCycle as PolynomialCycle
+from .schedules.research import CosineHardRestarts as CosineHardRestarts
+from .schedules.research import CosineWave as CosineWave
+from .schedules.research import CycleAnneal as CycleAnneal
+from .schedules.research import Quantize as Quantize
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.wsd import Wsd as Wsd
 
@@ -71,6 +74,8 @@ cosine = Cosine
 cosine_restarts = CosineRestarts
 one_cycle = OneCycle
 cyclic = Cyclic
+cosine_restarts_fixed_floor = CosineRestartsFixedFloor
+polynomial_cycle = PolynomialCycle
 wsd = Wsd
 warmup = Warmup
 join = Join
@@ -80,8 +85,9 @@ clip = Clip
 shift = Shift
 cooldown = Cooldown
 cosine_wave = CosineWave
-cosine_restarts_fixed_floor = CosineRestartsFixedFloor
-polynomial_cycle = PolynomialCycle
+cosine_hard_restarts = CosineHardRestarts
+cycle_anneal = CycleAnneal
+quantize = Quantize
 
 try:
     __version__ = _version("lrsched")
@@ -116,6 +122,8 @@ __all__ = [
     "CosineRestarts",
     "OneCycle",
     "Cyclic",
+    "CosineRestartsFixedFloor",
+    "PolynomialCycle",
     "Wsd",
     "Warmup",
     "Join",
@@ -124,9 +132,6 @@ __all__ = [
     "Clip",
     "Shift",
     "Cooldown",
-    "CosineWave",
-    "CosineRestartsFixedFloor",
-    "PolynomialCycle",
     "constant",
     "linear",
     "polynomial",
@@ -141,6 +146,8 @@ __all__ = [
     "cosine_restarts",
     "one_cycle",
     "cyclic",
+    "cosine_restarts_fixed_floor",
+    "polynomial_cycle",
     "wsd",
     "warmup",
     "join",
@@ -149,8 +156,13 @@ __all__ = [
     "clip",
     "shift",
     "cooldown",
+    "CosineWave",
+    "CosineHardRestarts",
+    "CycleAnneal",
+    "Quantize",
     "cosine_wave",
-    "cosine_restarts_fixed_floor",
-    "polynomial_cycle",
+    "cosine_hard_restarts",
+    "cycle_anneal",
+    "quantize",
     "__version__",
 ]

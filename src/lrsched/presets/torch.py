@@ -39,7 +39,7 @@ from .._errors import ConfigError
 from ..schedules.basic import Anneal, Constant, Exponential, Linear, PiecewiseConstant, Polynomial, StepDecay
 from ..schedules.cosine import CosineRestarts, OneCycle
 from ..schedules.cyclic import Cyclic
-from ..schedules.framework import CosineWave
+from ..schedules.research import CosineWave
 from . import _checks as c
 
 __all__ = [

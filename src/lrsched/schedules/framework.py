@@ -1,14 +1,13 @@
 """Primitives that other libraries' schedules need and the rest of the catalogue does not express.
 
-* :class:`CosineWave` (``cosine_wave``): a cosine that is never clamped, so it rises again after
-  ``decay_steps`` (PyTorch ``CosineAnnealingLR``).
 * :class:`CosineRestartsFixedFloor` (``cosine_restarts_fixed_floor``): warm restarts whose peak
   *above the floor* decays, the floor staying put (Keras ``CosineDecayRestarts``).
 * :class:`PolynomialCycle` (``polynomial_cycle``): polynomial decay whose horizon stretches to the
   next multiple of ``decay_steps`` (Keras ``PolynomialDecay(cycle=True)``).
 
 They are ordinary registered schedules: the presets in :mod:`lrsched.presets` build on them, and
-they can be used, printed, parsed and serialized like any other.
+they can be used, printed, parsed and serialized like any other. (PyTorch's never-clamped
+``CosineAnnealingLR`` is :func:`lrsched.cosine_wave`, shared with the Hugging Face presets.)
 """
 
 from __future__ import annotations
@@ -22,55 +21,9 @@ from .._ops import Ops
 from .._registry import register
 from .._validate import fail
 
-__all__ = ["CosineWave", "CosineRestartsFixedFloor", "PolynomialCycle"]
+__all__ = ["CosineRestartsFixedFloor", "PolynomialCycle"]
 
 _PI = math.pi
-
-
-@register("cosine_wave", _builtin=True)
-@fields.schedule_dataclass
-class CosineWave(Schedule):
-    r"""A cosine between ``init_value`` and ``end_value`` that is never clamped: periodic by definition.
-
-    .. math::
-        \eta(s) = \eta_{end} + (\eta_0 - \eta_{end})\,\frac{1 + \cos(\pi s / K)}{2}
-
-    for every step: it reaches ``end_value`` at :math:`s = K`, rises back to ``init_value`` at
-    :math:`2K`, and so on (period :math:`2K`). This is PyTorch's ``CosineAnnealingLR`` past
-    ``T_max``; use :func:`~lrsched.cosine` for a cosine that holds its end value.
-
-    Args:
-        init_value: :math:`\eta_0`, the value at step 0 and at every multiple of :math:`2K`.
-        decay_steps: :math:`K` (> 0), the half period.
-        end_value: :math:`\eta_{end}`, the value at odd multiples of :math:`K` (default 0).
-
-    Example:
-        >>> import lrsched
-        >>> s = lrsched.cosine_wave(init_value=1.0, decay_steps=10, end_value=0.1)
-        >>> s(0), s(10), round(s(15), 6), s(20)
-        (1.0, 0.1, 0.55, 1.0)
-
-    References:
-        PyTorch ``torch/optim/lr_scheduler.py`` ``CosineAnnealingLR``; Loshchilov & Hutter 2017,
-        https://arxiv.org/abs/1608.03983.
-    """
-
-    init_value: float = fields.value()
-    decay_steps: float = fields.steps(positive=True)
-    end_value: float = fields.value(default=0.0)
-
-    def _f(self, s: Any, ops: Ops) -> Any:
-        return self.end_value + (self.init_value - self.end_value) * (1.0 + ops.cos(_PI * s / self.decay_steps)) / 2.0
-
-    def _scalar(self, s: float) -> float:
-        return self.end_value + (self.init_value - self.end_value) * (1.0 + math.cos(_PI * s / self.decay_steps)) / 2.0
-
-    def breakpoints(self) -> tuple[float, ...]:
-        k = float(self.decay_steps)
-        return (k, 2 * k)
-
-    def continuous_at(self) -> tuple[float, ...]:
-        return self.breakpoints()
 
 
 def _cycle(ops: Ops, s: Any, k: float, m: float) -> tuple[Any, Any, Any]:
@@ -184,7 +137,10 @@ class PolynomialCycle(Schedule):
 
     def _f(self, s: Any, ops: Ops) -> Any:
         k = float(self.decay_steps)
-        horizon = k * ops.maximum(-ops.floor(-s / k), 1.0)  # ceil(s / k), at least 1
+        n = -ops.floor(-s / k)  # ceil(s / k) ...
+        n = ops.where((n - 1.0) * k >= s, n - 1.0, n)  # ... exactly, even where s / k was rounded (jit)
+        n = ops.where(n * k < s, n + 1.0, n)
+        horizon = k * ops.maximum(n, 1.0)
         q = ops.maximum(1.0 - s / horizon, 0.0)
         return self.end_value + (self.init_value - self.end_value) * q**self.power
 
