@@ -20,10 +20,13 @@ import json
 import os
 import sys
 
-os.environ["KERAS_BACKEND"] = "jax"
-os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_disable_hlo_passes=algsimp").strip()
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+def _configure() -> None:
+    """Environment for Keras and JAX; run only in the subprocess, before they are imported."""
+    os.environ["KERAS_BACKEND"] = "jax"
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_disable_hlo_passes=algsimp").strip()
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _decode(x, optax):
@@ -77,4 +80,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    _configure()
     main()
