@@ -4,6 +4,9 @@ Each function keeps the Keras class name and argument names (positional order in
 a plain lrsched schedule whose value at step ``k`` is what the Keras schedule returns for
 ``optimizer.iterations == k``. ``name`` is accepted and has no effect on the values. Keras computes
 in float32 by default; the presets compute in float64 and agree with Keras to float32 precision.
+They follow Keras's formulas with exact division: under ``jax.jit``, XLA may replace a division by
+a constant with a multiplication by its reciprocal, so Keras on JAX can switch a staircase, cycle or
+restart one step late at an exact multiple (``159 * (1/159) < 1`` in float32).
 
 Example:
     >>> from lrsched.presets import keras as P

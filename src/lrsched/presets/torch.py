@@ -737,7 +737,10 @@ def SequentialLR(*, schedulers: Sequence[Schedule], milestones: Sequence[int], l
 
     Each phase restarts on its own clock, from its own ``base_lr`` (PyTorch resets the learning rate
     to the optimizer's initial one at each milestone), not from where the previous phase ended: this
-    is :func:`lrsched.join`. Equal milestones skip a phase; a milestone at 0 skips the first.
+    is :func:`lrsched.join`. Equal milestones skip a phase; a milestone at 0 skips the first. A
+    phase built with ``total_iters=0`` (``ConstantLR``, ``LinearLR``, ``PolynomialLR``) behaves as it
+    does alone; PyTorch restarts later phases through their closed form, which differs there
+    (``ConstantLR``) or divides by zero (``LinearLR``, ``PolynomialLR``).
 
     Args:
         schedulers: the phases, as lrsched schedules (build each with a preset and the same ``base_lr``).
