@@ -94,3 +94,14 @@ def steps_for(schedule: L.Schedule, n: int = 0) -> np.ndarray:
             if p + d >= 0:
                 grid.add(int(p) + d)
     return np.array(sorted(grid))
+
+
+# Primitives that framework presets need (lrsched.schedules.framework).
+EXAMPLES.update(
+    {
+        "cosine_restarts_fixed_floor": L.cosine_restarts_fixed_floor(
+            init_value=1.0, decay_steps=10, end_value=0.1, period_mult=2.0, peak_decay=0.5
+        ),
+        "polynomial_cycle": L.polynomial_cycle(init_value=1.0, end_value=0.1, decay_steps=15, power=2.0),
+    }
+)

@@ -51,6 +51,8 @@ from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import CosineRestarts as CosineRestarts
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import Cyclic as Cyclic
+from .schedules.framework import CosineRestartsFixedFloor as CosineRestartsFixedFloor
+from .schedules.framework import PolynomialCycle as PolynomialCycle
 from .schedules.research import CosineHardRestarts as CosineHardRestarts
 from .schedules.research import CosineWave as CosineWave
 from .schedules.research import CycleAnneal as CycleAnneal
@@ -73,6 +75,8 @@ cosine = Cosine
 cosine_restarts = CosineRestarts
 one_cycle = OneCycle
 cyclic = Cyclic
+cosine_restarts_fixed_floor = CosineRestartsFixedFloor
+polynomial_cycle = PolynomialCycle
 wsd = Wsd
 warmup = Warmup
 join = Join
@@ -119,6 +123,8 @@ __all__ = [
     "CosineRestarts",
     "OneCycle",
     "Cyclic",
+    "CosineRestartsFixedFloor",
+    "PolynomialCycle",
     "Wsd",
     "Warmup",
     "Join",
@@ -141,6 +147,8 @@ __all__ = [
     "cosine_restarts",
     "one_cycle",
     "cyclic",
+    "cosine_restarts_fixed_floor",
+    "polynomial_cycle",
     "wsd",
     "warmup",
     "join",
