@@ -32,6 +32,7 @@ from ._errors import SpecError as SpecError
 from ._errors import StepError as StepError
 from ._errors import UnknownScheduleError as UnknownScheduleError
 from ._ops import Ops as Ops
+from ._plateau import Plateau as Plateau
 from ._registry import register as register
 from ._registry import registered as registered
 from ._serialize import from_config as from_config
@@ -118,6 +119,7 @@ __all__ = [
     "Clip",
     "Shift",
     "Cooldown",
+    "Plateau",
     "constant",
     "linear",
     "polynomial",
