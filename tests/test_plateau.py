@@ -194,9 +194,7 @@ def test_parity_with_keras_reduce_lr_on_plateau_callback(cfg):
 # --------------------------------------------------------------------------- properties
 @settings(max_examples=60, deadline=None)
 @given(
-    metrics=st.lists(
-        st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(float("nan"))), min_size=1, max_size=30
-    ),
+    metrics=st.lists(st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(float("nan"))), min_size=1, max_size=30),
     compat=st.sampled_from(["lrsched", "torch", "keras"]),
     patience=st.integers(0, 3),
     cooldown=st.integers(0, 2),
@@ -226,7 +224,10 @@ def test_config_round_trip_str_and_equality():
     assert c["name"] == "plateau" and c["args"]["schedule"]["name"] == "warmup"
     assert L.Plateau.from_config(c) == p
     assert hash(L.Plateau.from_config(c)) == hash(p)
-    assert str(p) == "plateau(warmup(cosine(init_value=0.1, decay_steps=100), steps=5), mode='max', patience=3, cooldown=1)"
+    assert (
+        str(p)
+        == "plateau(warmup(cosine(init_value=0.1, decay_steps=100), steps=5), mode='max', patience=3, cooldown=1)"
+    )
     assert str(L.Plateau(ONE, compat="keras")) == "plateau(constant(1.0), compat='keras')"
     assert L.Plateau(0.1) == L.Plateau(L.constant(0.1))
     assert L.Plateau(ONE, compat="keras") == L.Plateau(ONE, compat="keras", threshold_mode="abs")

@@ -49,7 +49,7 @@ def _check_factor(owner: str, name: str, x: Any) -> Any:
 def _check_schedule(owner: str, name: str, x: Any) -> Any:
     from .schedules.basic import Constant
 
-    if isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) and x >= 0:
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0:
         return Constant(float(x))
     if not isinstance(x, Schedule):
         raise fail(owner, name, "an lrsched Schedule (or a number >= 0, for a constant)", x)

@@ -24,9 +24,7 @@ try:
     import jax.numpy as jnp
     import optax
 except ImportError as exc:  # pragma: no cover - exercised without jax
-    raise ImportError(
-        "lrsched's optax glue needs jax and optax: pip install 'lrsched[jax]'"
-    ) from exc
+    raise ImportError("lrsched's optax glue needs jax and optax: pip install 'lrsched[jax]'") from exc
 
 from ._errors import ConfigError
 from ._ops import jax_ops
@@ -69,7 +67,8 @@ class PlateauState:
 
     @classmethod
     def tree_unflatten(cls, plateau: Plateau, children: Any) -> PlateauState:
-        return cls(*children, plateau=plateau)
+        count, best, has_best, bad, cool, scale, reductions, reports = children
+        return cls(count, best, has_best, bad, cool, scale, reductions, reports, plateau)
 
 
 def _init(plateau: Plateau) -> PlateauState:
