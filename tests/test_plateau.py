@@ -166,6 +166,7 @@ def _keras():
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c['mode']}-{c['threshold_mode']}-p{c['patience']}")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_parity_with_keras_reduce_lr_on_plateau_callback(cfg):
     keras = _keras()
     for metrics in metric_sequences():
