@@ -31,6 +31,10 @@ from ._errors import LrschedError as LrschedError
 from ._errors import SpecError as SpecError
 from ._errors import StepError as StepError
 from ._errors import UnknownScheduleError as UnknownScheduleError
+from ._finder import RangeTestSchedule as RangeTestSchedule
+from ._finder import Suggestion as Suggestion
+from ._finder import plot_range_test as plot_range_test
+from ._finder import suggest_lr as suggest_lr
 from ._ops import Ops as Ops
 from ._plateau import Plateau as Plateau
 from ._registry import register as register
@@ -77,6 +81,7 @@ product = Product
 clip = Clip
 shift = Shift
 cooldown = Cooldown
+range_test_schedule = RangeTestSchedule
 
 try:
     __version__ = _version("lrsched")
@@ -120,6 +125,8 @@ __all__ = [
     "Shift",
     "Cooldown",
     "Plateau",
+    "RangeTestSchedule",
+    "Suggestion",
     "constant",
     "linear",
     "polynomial",
@@ -142,5 +149,8 @@ __all__ = [
     "clip",
     "shift",
     "cooldown",
+    "range_test_schedule",
+    "suggest_lr",
+    "plot_range_test",
     "__version__",
 ]
