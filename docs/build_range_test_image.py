@@ -1,6 +1,6 @@
-"""Generate docs/images/range_test.png: the LR range test of a small MLP on scikit-learn's digits.
+"""Generate docs/images/range_test.png (the LR range test of a small MLP on scikit-learn's digits).
 
-    python docs/build_range_test_image.py
+Run from the repository root: ``python docs/build_range_test_image.py``.
 """
 
 from __future__ import annotations
