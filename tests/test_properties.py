@@ -14,7 +14,15 @@ import lrsched as L
 from tests.examples import EXAMPLES, steps_for
 
 IDS = sorted(EXAMPLES)
-PERIODIC = {"cosine_restarts_periodic", "cyclic", "cyclic_tri2", "cyclic_exp_range", "cosine_wave"}
+PERIODIC = {
+    "cosine_restarts_periodic",
+    "cyclic",
+    "cyclic_tri2",
+    "cyclic_exp_range",
+    "cosine_wave",
+    "cosine_restarts_fixed_floor",
+    "polynomial_cycle",
+}
 
 
 @pytest.mark.parametrize("name", IDS)

@@ -32,7 +32,12 @@ from ._errors import LrschedError as LrschedError
 from ._errors import SpecError as SpecError
 from ._errors import StepError as StepError
 from ._errors import UnknownScheduleError as UnknownScheduleError
+from ._finder import RangeTestSchedule as RangeTestSchedule
+from ._finder import Suggestion as Suggestion
+from ._finder import plot_range_test as plot_range_test
+from ._finder import suggest_lr as suggest_lr
 from ._ops import Ops as Ops
+from ._plateau import Plateau as Plateau
 from ._registry import register as register
 from ._registry import registered as registered
 from ._serialize import from_config as from_config
@@ -89,6 +94,7 @@ cosine_wave = CosineWave
 cosine_hard_restarts = CosineHardRestarts
 cycle_anneal = CycleAnneal
 quantize = Quantize
+range_test_schedule = RangeTestSchedule
 
 try:
     __version__ = _version("lrsched")
@@ -133,6 +139,9 @@ __all__ = [
     "Clip",
     "Shift",
     "Cooldown",
+    "Plateau",
+    "RangeTestSchedule",
+    "Suggestion",
     "constant",
     "linear",
     "polynomial",
@@ -165,5 +174,8 @@ __all__ = [
     "cosine_hard_restarts",
     "cycle_anneal",
     "quantize",
+    "range_test_schedule",
+    "suggest_lr",
+    "plot_range_test",
     "__version__",
 ]
