@@ -78,6 +78,7 @@ EXAMPLES: dict[str, L.Schedule] = {
         init_value=1.0, cycle_steps=10, end_value=0.05, shape="tanh", period_mult=2.0, peak_decay=0.5, max_cycles=3
     ),
     "quantize": L.quantize(L.cosine(init_value=1.0, decay_steps=10), unit_steps=4),
+    "range_test": L.range_test_schedule(min_value=1e-6, max_value=1.0, steps=100),
 }
 
 

@@ -65,6 +65,11 @@ def check(worker, name, n, *args, cycle_steps=None, **kwargs):
 )
 @example(lr=2.588187304802124, decay_steps=159, decay_rate=0.10777571121255623, staircase=True)
 def test_exponential_decay(keras_worker, lr, decay_steps, decay_rate, staircase):
+    if staircase:
+        # Keras floors step / decay_steps computed in float32: with a fractional decay_steps, a quotient just
+        # below an integer can round up to it and switch one step early (a float32 artefact of the source, not
+        # a schedule difference). Integer decay_steps keep the float32 floor exact over these step ranges.
+        decay_steps = max(1, round(decay_steps))
     check(keras_worker, "ExponentialDecay", 2000, lr, decay_steps, decay_rate, staircase=staircase)
 
 
@@ -106,6 +111,8 @@ def test_polynomial_decay(keras_worker, lr, decay_steps, end_frac, power, cycle)
     staircase=st.booleans(),
 )
 def test_inverse_time_decay(keras_worker, lr, decay_steps, decay_rate, staircase):
+    if staircase:  # see test_exponential_decay: Keras floors a float32 quotient
+        decay_steps = max(1, round(decay_steps))
     check(keras_worker, "InverseTimeDecay", 2000, lr, decay_steps, decay_rate, staircase=staircase)
 
 

@@ -29,7 +29,10 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("lrsched.keras needs Keras 3: pip install 'lrsched[keras]'") from exc
 
-__all__ = ["Schedule"]
+from ._plateau_keras import PlateauCallback as PlateauCallback
+from ._plateau_keras import PlateauLearningRate as PlateauLearningRate
+
+__all__ = ["Schedule", "PlateauCallback", "PlateauLearningRate"]
 
 
 def _names(config: Any) -> list[str]:

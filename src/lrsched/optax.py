@@ -38,7 +38,21 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("lrsched.optax needs JAX and optax: pip install 'lrsched[jax]'") from exc
 
-__all__ = ["step", "current_lr", "last_lr", "scheduled"]
+from ._plateau_optax import current_value as current_value
+from ._plateau_optax import plateau_state as plateau_state
+from ._plateau_optax import plateau_transform as plateau_transform
+from ._plateau_optax import report as report
+
+__all__ = [
+    "step",
+    "current_lr",
+    "last_lr",
+    "scheduled",
+    "plateau_transform",
+    "report",
+    "current_value",
+    "plateau_state",
+]
 
 _COUNTED = (optax.ScaleByScheduleState, optax.InjectHyperparamsState, optax.InjectStatefulHyperparamsState)
 

@@ -48,7 +48,9 @@ from ._serialize import from_config, to_config
 from ._spec import parse
 from ._validate import fail, require_int, require_real
 
-__all__ = ["Scheduler", "NotAScheduleError", "current_lr", "updates_per_epoch"]
+from ._finder_torch import range_test as range_test
+
+__all__ = ["Scheduler", "NotAScheduleError", "current_lr", "updates_per_epoch", "range_test"]
 
 _OWNER = "lrsched.torch.Scheduler"
 STATE_FORMAT = 1
