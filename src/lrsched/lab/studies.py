@@ -24,7 +24,7 @@ Example:
     ['e1', 'e2', 'e3', 'e4', 'quick']
     >>> st = studies.first_stage("quick")
     >>> len(st.runs()), st.steps
-    (16, 300)
+    (16, 200)
     >>> studies.range_test_lr([1e-3, 1e-2, 1e-1, 1.0, 10.0], [2.3, 2.0, 1.0, 0.5, 9.0], beta=0.0)
     1.0
 """
@@ -140,16 +140,18 @@ QUICK_SCHEDULES = [
 def _quick(_: Records) -> dict[str, Any]:
     return {
         "name": "quick",
-        "description": "Digits MLP, 300 updates at batch 32 (about 7 epochs), SGD with momentum and Adam, "
-        "four schedules from the seeds (constant, inverse-sqrt, linear decay to a floor, exponential decay), 2 seeds.",
-        "expectation": "At a short budget a decaying schedule should match or beat constant LR in test accuracy and "
-        "reach lower training loss; inverse-sqrt decays early and slowly. Digits saturates near 97 % test accuracy, "
-        "so differences below about 1 point (4 test images) are seed noise.",
-        "steps": 300,
+        "description": "Digits MLP, 200 updates at batch 32 (about 5 epochs), SGD with momentum (peak lr 0.3) and "
+        "Adam (peak lr 0.01), four schedules from the seeds (constant, inverse-sqrt, linear decay to a floor, "
+        "exponential decay), 2 seeds.",
+        "expectation": "With the peak LR near the largest stable value, a decaying schedule ends with higher test "
+        "accuracy and lower training loss than constant LR, whose last steps stay noisy. At a low peak LR (SGD 0.1, "
+        "Adam 3e-3) the difference vanishes or reverses, because digits saturates near 97 % (built-in study e4). "
+        "Differences below about 1 point (4 test images) are seed noise.",
+        "steps": 200,
         "eval_every": 10,
         "seeds": 2,
         "tasks": ["digits-mlp"],
-        "optimizers": [{"name": "sgd-momentum", "lr": 0.1, "label": "SGD-momentum"}, {"name": "adam", "lr": 3e-3, "label": "Adam"}],
+        "optimizers": [{"name": "sgd-momentum", "lr": 0.3, "label": "SGD-momentum"}, {"name": "adam", "lr": 1e-2, "label": "Adam"}],
         "schedules": QUICK_SCHEDULES,
         "targets": {"digits-mlp": 0.95},
     }
@@ -157,23 +159,24 @@ def _quick(_: Records) -> dict[str, Any]:
 
 def _check_quick(records: Records) -> tuple[list[Claim], str]:
     claims = []
-    opts = sorted({r["labels"]["optimizer"] for r in records})
-    for opt in opts:
+    for opt in dict.fromkeys(r["labels"]["optimizer"] for r in records):
         finals = _by_schedule([r for r in records if r["labels"]["optimizer"] == opt])
-        if not finals:
-            continue
-        best = max(finals, key=lambda s: -math.inf if mean_std(finals[s])[0] is None else mean_std(finals[s])[0] or 0.0)
         const = finals.get("constant", [])
-        detail = "; ".join(f"{s}: {_fmt(v)}" for s, v in finals.items())
+        decays = [s for s in finals if s != "constant"]
+        if not const or not decays:
+            continue
+        best = max(decays, key=lambda s: _mean([None if v is None else -v for v in finals[s]]) * -1)
+        gap = _mean(finals[best]) - _mean(const)
         claims.append(
             Claim(
-                f"{opt}: a decaying schedule matches or beats constant LR (best: {best})",
+                f"{opt}: best decaying schedule ({best}) vs constant, final test accuracy",
                 None,
-                detail + (f". Best vs constant: {_noise_note(_mean(finals[best]) - _mean(const), _stderr_diff(finals[best], const))}" if const else ""),
+                f"{_noise_note(gap, _stderr_diff(finals[best], const))}. " + "; ".join(f"{s}: {_fmt(v)}" for s, v in finals.items()),
             )
         )
     n = len({r["run"]["seed"] for r in records})
-    return claims, f"digits MLP (1347 train / 450 test images), 300 steps, {n} seeds; descriptive only."
+    steps = records[0]["run"]["steps"] if records else 0
+    return claims, f"digits MLP (1347 train / 450 test images), {steps} steps, {n} seeds: descriptive only, too few seeds for a verdict."
 
 
 # ------------------------------------------------------------------------------ E1
@@ -458,8 +461,15 @@ def first_stage(name: str) -> Study:
     return study_from_dict(get_builtin(name).stages[0]([]), source=f"<built-in {name}>")
 
 
-def run_builtin(name: str, out: str | os.PathLike[str], **options: Any) -> list[Study]:
-    """Run every stage of the built-in ``name`` into ``out``; ``options`` go to :func:`~lrsched.lab.runner.run_study`."""
+def run_builtin(
+    name: str, out: str | os.PathLike[str], *, overrides: dict[str, Any] | None = None, **options: Any
+) -> list[Study]:
+    """Run every stage of the built-in ``name`` into ``out``.
+
+    ``overrides`` replace top-level study keys in every stage (e.g. ``{"steps": 200, "seeds": 1}`` for
+    a quick look; the claims then hold only for that smaller regime); ``options`` go to
+    :func:`~lrsched.lab.runner.run_study`.
+    """
     from .runner import run_study
 
     builtin = get_builtin(name)
@@ -468,7 +478,7 @@ def run_builtin(name: str, out: str | os.PathLike[str], **options: Any) -> list[
     done: list[Study] = []
     for stage in builtin.stages:
         records = [r for r in (store.read(k) for k in keys) if r is not None]
-        study = study_from_dict(stage(records), source=f"<built-in {name}>")
+        study = study_from_dict({**stage(records), **(overrides or {})}, source=f"<built-in {name}>")
         run_study(study, out, manifest={"builtin": name, "prior_keys": keys, "stages": [s.to_dict() for s in done]}, **options)
         keys = keys + [r.key() for r in study.runs()]
         done.append(study)
