@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._compose import Scale
+from .._serialize import to_config
 from .._spec import parse
 from . import optimizers as _opt
 from . import tasks as _tasks
@@ -152,6 +153,7 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
         "format": RECORD_FORMAT,
         "key": run.key(),
         "config": run.config(),
+        "lr_schedule": to_config(schedule),
         "run": run.to_dict(),
         "labels": run.labels(),
         "status": status,
