@@ -42,7 +42,10 @@ def test_big_endian_values(tmp_path):
         (bytes([0, 0, 7, 1]) + struct.pack(">I", 1) + b"\x00", "unknown IDX type code 0x07"),
         (bytes([0, 0, 8, 0]), "declares 0 dimensions"),
         (bytes([0, 0, 8, 3]) + struct.pack(">I", 5), "truncated header"),
-        (bytes([0, 0, 8, 2]) + struct.pack(">2I", 2, 3) + bytes(5), r"truncated: the header declares shape \(2, 3\) \(6 data bytes\), the file has 5"),
+        (
+            bytes([0, 0, 8, 2]) + struct.pack(">2I", 2, 3) + bytes(5),
+            r"truncated: the header declares shape \(2, 3\) \(6 data bytes\), the file has 5",
+        ),
         (bytes([0, 0, 8, 1]) + struct.pack(">I", 2) + bytes(3), "has trailing bytes"),
     ],
 )
@@ -67,13 +70,16 @@ def test_not_gzip_and_missing(tmp_path):
 
 def _mnist(root, n_images=5, n_labels=5, label_value=1, image_ndim=3):
     for split in ("train", "t10k"):
-        write_idx(root / f"{split}-images-idx3-ubyte", np.zeros((n_images, 4, 4) if image_ndim == 3 else (n_images, 16), np.uint8))
+        write_idx(
+            root / f"{split}-images-idx3-ubyte",
+            np.zeros((n_images, 4, 4) if image_ndim == 3 else (n_images, 16), np.uint8),
+        )
         write_idx(root / f"{split}-labels-idx1-ubyte", np.full(n_labels, label_value, np.uint8))
 
 
 def test_mnist_consistency_checks(tmp_path):
     _mnist(tmp_path)
-    xtr, ytr, xte, yte = load_mnist(tmp_path)
+    xtr, ytr, xte, _ = load_mnist(tmp_path)
     assert xtr.shape == (5, 16) and ytr.tolist() == [1] * 5 and xte.dtype == np.float32
     _mnist(tmp_path, n_labels=4)
     with pytest.raises(IdxError, match="4 labels for 5 images"):

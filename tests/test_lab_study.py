@@ -29,7 +29,7 @@ def test_yaml_and_toml_studies_expand_to_runs(tmp_path):
     st = load_study(tmp_path / "s.yaml")
     runs = st.runs()
     assert len(runs) == 2 * 2 * 2 * 2
-    wsd = [r for r in runs if r.schedule_label == "wsd"][0]
+    wsd = next(r for r in runs if r.schedule_label == "wsd")
     assert wsd.schedule == "wsd(peak_value=1.0, warmup_steps=10, stable_steps=86, decay_steps=24)"
     assert {r.lr for r in runs} == {3e-3, 0.2}  # adam's default lr, and the given one
     assert runs[-1].optimizer_options == {"momentum": 0.9, "nesterov": True, "weight_decay": 0.0}
@@ -41,7 +41,14 @@ def test_yaml_and_toml_studies_expand_to_runs(tmp_path):
 
 
 def test_run_key_hashes_the_config_not_the_labels():
-    base = {"name": "k", "steps": 10, "tasks": ["digits-logreg"], "optimizers": ["sgd"], "schedules": ["constant(1.0)"], "seeds": 2}
+    base = {
+        "name": "k",
+        "steps": 10,
+        "tasks": ["digits-logreg"],
+        "optimizers": ["sgd"],
+        "schedules": ["constant(1.0)"],
+        "seeds": 2,
+    }
     a, b = study_from_dict(base).runs()
     relabeled = study_from_dict({**base, "schedules": [{"spec": "constant(1.0)", "label": "flat"}]}).runs()[0]
     assert a.key() != b.key()  # seeds differ
@@ -51,7 +58,10 @@ def test_run_key_hashes_the_config_not_the_labels():
 
 
 def test_substitute_steps():
-    assert substitute_steps("cosine(init_value=1.0, decay_steps={steps - 50})", 1000) == "cosine(init_value=1.0, decay_steps=950)"
+    assert (
+        substitute_steps("cosine(init_value=1.0, decay_steps={steps - 50})", 1000)
+        == "cosine(init_value=1.0, decay_steps=950)"
+    )
     assert substitute_steps("x={(steps + 1) / 3}", 8) == "x=3"
     with pytest.raises(ValueError, match="only numbers"):
         substitute_steps("{__import__('os')}", 10)
@@ -60,17 +70,35 @@ def test_substitute_steps():
 BAD = [
     ("tasks: [digit-mlp]", "tasks[0]: unknown task 'digit-mlp'. Did you mean 'digits-mlp'?"),
     ("optimizers: [adamm]", "optimizers[0]: unknown optimizer 'adamm'. Did you mean 'adam'?"),
-    ("schedules: ['cosin(init_value=1.0, decay_steps=10)']", "schedules[0]: invalid schedule 'cosin(init_value=1.0, decay_steps=10)': Unknown schedule 'cosin'"),
-    ("schedules: ['cosine(init_value=1.0, decay_steps=0)']", "schedules[0]: invalid schedule 'cosine(init_value=1.0, decay_steps=0)': cosine: `decay_steps` must be > 0. Received: decay_steps=0."),
+    (
+        "schedules: ['cosin(init_value=1.0, decay_steps=10)']",
+        "schedules[0]: invalid schedule 'cosin(init_value=1.0, decay_steps=10)': Unknown schedule 'cosin'",
+    ),
+    (
+        "schedules: ['cosine(init_value=1.0, decay_steps=0)']",
+        "schedules[0]: invalid schedule 'cosine(init_value=1.0, decay_steps=0)': cosine: `decay_steps` must be > 0. Received: decay_steps=0.",
+    ),
     ("steps: -5", "steps: must be an integer > 0. Received: -5."),
     ("eval_every: 0", "eval_every: must be an integer > 0. Received: 0."),
     ("seeds: []", "seeds: must be a count > 0 or a non-empty list of integers >= 0. Received: []."),
     ("learning_rate: 0.1", "learning_rate: unknown key; allowed keys: name, description"),
-    ("tasks: [{name: digits-mlp, option: {}}]", "tasks[0]: unknown key(s) ['option']; allowed: ['name', 'options', 'label']."),
-    ("tasks: [{name: digits-mlp, options: {hiden: 3}}]", "tasks[0]: task 'digits-mlp': unknown option(s) ['hiden']. Options: ['batch_size', 'hidden']. Did you mean 'hidden'?"),
-    ("tasks: [{name: charlm, options: {norm: mid}}]", "tasks[0]: task 'charlm': option `norm` must be one of ['pre', 'post']. Received: norm='mid'."),
+    (
+        "tasks: [{name: digits-mlp, option: {}}]",
+        "tasks[0]: unknown key(s) ['option']; allowed: ['name', 'options', 'label'].",
+    ),
+    (
+        "tasks: [{name: digits-mlp, options: {hiden: 3}}]",
+        "tasks[0]: task 'digits-mlp': unknown option(s) ['hiden']. Options: ['batch_size', 'hidden']. Did you mean 'hidden'?",
+    ),
+    (
+        "tasks: [{name: charlm, options: {norm: mid}}]",
+        "tasks[0]: task 'charlm': option `norm` must be one of ['pre', 'post']. Received: norm='mid'.",
+    ),
     ("optimizers: [{name: adam, lr: -1}]", "optimizers[0].lr: must be a number > 0. Received: -1."),
-    ("optimizers: [{name: adam, options: {betas: [0.9]}}]", "optimizers[0]: optimizer 'adam': option `betas` must be like [0.9, 0.999]. Received: betas=[0.9]."),
+    (
+        "optimizers: [{name: adam, options: {betas: [0.9]}}]",
+        "optimizers[0]: optimizer 'adam': option `betas` must be like [0.9, 0.999]. Received: betas=[0.9].",
+    ),
     ("lrs: [0.1, 0]", "lrs: must be a non-empty list of numbers > 0. Received: [0.1, 0]."),
     ("targets: {digits: 0.9}", "targets.digits: not a known task."),
 ]
@@ -103,9 +131,25 @@ def _replace_section(text, key, line):
 
 def test_every_problem_is_listed_at_once():
     with pytest.raises(StudyError) as info:
-        study_from_dict({"name": "x y", "steps": 0, "tasks": [], "optimizers": ["nope"], "schedules": ["constant(1.0)"], "color": 1}, source="f.yaml")
+        study_from_dict(
+            {
+                "name": "x y",
+                "steps": 0,
+                "tasks": [],
+                "optimizers": ["nope"],
+                "schedules": ["constant(1.0)"],
+                "color": 1,
+            },
+            source="f.yaml",
+        )
     text = str(info.value)
-    for part in ("f.yaml: color: unknown key", "f.yaml: name: required", "f.yaml: steps:", "f.yaml: tasks: required", "f.yaml: optimizers[0]: unknown optimizer"):
+    for part in (
+        "f.yaml: color: unknown key",
+        "f.yaml: name: required",
+        "f.yaml: steps:",
+        "f.yaml: tasks: required",
+        "f.yaml: optimizers[0]: unknown optimizer",
+    ):
         assert part in text
 
 
@@ -129,7 +173,9 @@ def test_cli_rejects_a_bad_study_before_any_run(tmp_path):
     assert result.exit_code == 2
     assert f"{path}: optimizers[1]: unknown optimizer 'sgdd'" in result.output
     assert not out.exists()
-    result = CliRunner().invoke(app, ["run", "--task", "digits-logreg", "--optimizer", "sgd", "--schedule", "cosine(1.0)", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["run", "--task", "digits-logreg", "--optimizer", "sgd", "--schedule", "cosine(1.0)", "--out", str(out)]
+    )
     assert result.exit_code == 2 and "<flags>: schedules[0]: invalid schedule 'cosine(1.0)'" in result.output
     assert not out.exists()
     result = CliRunner().invoke(app, ["run", "no-such-study", "--out", str(out)])
@@ -138,14 +184,33 @@ def test_cli_rejects_a_bad_study_before_any_run(tmp_path):
 
 def test_cli_flags_mode_runs_and_reports(tmp_path):
     out = tmp_path / "flags"
-    args = ["run", "--task", "digits-logreg", "--optimizer", "sgd", "--schedule", "constant(1.0)", "--schedule",
-            "linear(init_value=1.0, end_value=0.0, decay_steps={steps})", "--lr", "0.2", "--steps", "20", "--seeds", "2",
-            "--backend", "inline", "--no-progress", "--out", str(out)]
+    args = [
+        "run",
+        "--task",
+        "digits-logreg",
+        "--optimizer",
+        "sgd",
+        "--schedule",
+        "constant(1.0)",
+        "--schedule",
+        "linear(init_value=1.0, end_value=0.0, decay_steps={steps})",
+        "--lr",
+        "0.2",
+        "--steps",
+        "20",
+        "--seeds",
+        "2",
+        "--backend",
+        "inline",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "4 runs trained, 0 already finished" in result.output
     assert (out / "report.html").exists() and len(list((out / "runs").glob("*.json"))) == 4
-    result = CliRunner().invoke(app, args + ["--no-report"])
+    result = CliRunner().invoke(app, [*args, "--no-report"])
     assert "0 runs trained, 4 already finished" in result.output
 
 

@@ -15,10 +15,28 @@ from lrsched.lab.optimizers import optimizers
 from lrsched.lab.runner import VOLATILE_FIELDS, apply_lr, train
 from lrsched.lab.study import RunSpec, study_from_dict
 
-TINY_LM = {"layers": 1, "d_model": 32, "heads": 2, "context": 32, "batch_size": 8, "max_bytes": 200_000, "val_batches": 2}
+TINY_LM = {
+    "layers": 1,
+    "d_model": 32,
+    "heads": 2,
+    "context": 32,
+    "batch_size": 8,
+    "max_bytes": 200_000,
+    "val_batches": 2,
+}
 
 
-def spec(task="digits-logreg", task_options=None, optimizer="sgd-momentum", lr=0.1, schedule="constant(1.0)", seed=0, steps=30, eval_every=10, **kw):
+def spec(
+    task="digits-logreg",
+    task_options=None,
+    optimizer="sgd-momentum",
+    lr=0.1,
+    schedule="constant(1.0)",
+    seed=0,
+    steps=30,
+    eval_every=10,
+    **kw,
+):
     t = tasks.get_task(task)
     return RunSpec(
         task=task,
@@ -102,11 +120,15 @@ def test_runs_are_deterministic_per_seed():
 
 
 def test_learning_rate_is_lr_times_schedule_and_is_applied():
-    record = train(spec(lr=0.5, schedule="linear(init_value=1.0, end_value=0.0, decay_steps=10)", steps=12, eval_every=6))
+    record = train(
+        spec(lr=0.5, schedule="linear(init_value=1.0, end_value=0.0, decay_steps=10)", steps=12, eval_every=6)
+    )
     assert record["curves"]["lr"] == pytest.approx([0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05, 0.0, 0.0])
     # the record keeps the absolute schedule: scale(shape, factor=lr)
     assert record["config"]["schedule"]["name"] == "linear" and record["config"]["lr"] == 0.5
-    assert record["lr_schedule"] == lrsched.to_config(lrsched.scale(lrsched.parse(record["run"]["schedule"]), factor=0.5))
+    assert record["lr_schedule"] == lrsched.to_config(
+        lrsched.scale(lrsched.parse(record["run"]["schedule"]), factor=0.5)
+    )
     # with a zero learning rate nothing changes: the loop really uses the schedule
     frozen = train(spec("digits-logreg", optimizer="sgd", schedule="constant(0.0)", steps=20, eval_every=10))
     assert len(set(val_losses(frozen))) == 1
@@ -123,7 +145,15 @@ def test_apply_lr_sets_every_param_group():
 
 @pytest.mark.parametrize("name", sorted(optimizers()))
 def test_every_optimizer_trains(name):
-    lr = {"sgd": 0.2, "sgd-momentum": 0.1, "adagrad": 0.1, "rmsprop": 3e-3, "adam": 1e-2, "adamw": 1e-2, "schedulefree-adamw": 1e-2}[name]
+    lr = {
+        "sgd": 0.2,
+        "sgd-momentum": 0.1,
+        "adagrad": 0.1,
+        "rmsprop": 3e-3,
+        "adam": 1e-2,
+        "adamw": 1e-2,
+        "schedulefree-adamw": 1e-2,
+    }[name]
     record = train(spec("digits-logreg", optimizer=name, lr=lr, steps=30, eval_every=15))
     assert record["status"] == "ok"
     assert val_losses(record)[-1] < val_losses(record)[0] - 0.5
@@ -146,11 +176,26 @@ def test_task_registry_accepts_user_tasks():
         return tasks.get_task("digits-logreg").build({"batch_size": options["batch"]}, seed)
 
     tasks.register_task(
-        tasks.Task(name="test-user-task", build=build, defaults={"batch": 16}, metric="accuracy", mode="max", target=None, description="x"),
+        tasks.Task(
+            name="test-user-task",
+            build=build,
+            defaults={"batch": 16},
+            metric="accuracy",
+            mode="max",
+            target=None,
+            description="x",
+        ),
         replace=True,
     )
-    st = study_from_dict({"name": "u", "steps": 5, "tasks": [{"name": "test-user-task", "options": {"batch": 8}}],
-                          "optimizers": ["sgd"], "schedules": ["constant(1.0)"]})
+    st = study_from_dict(
+        {
+            "name": "u",
+            "steps": 5,
+            "tasks": [{"name": "test-user-task", "options": {"batch": 8}}],
+            "optimizers": ["sgd"],
+            "schedules": ["constant(1.0)"],
+        }
+    )
     train(st.runs()[0].to_dict())
     assert seen == {"batch": 8, "seed": 0}
     with pytest.raises(LabError, match="taken"):

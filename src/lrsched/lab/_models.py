@@ -34,14 +34,17 @@ class _Block(nn.Module):
         q, k, v = self.qkv(x).split(c, dim=2)
         q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        return self.proj(y.transpose(1, 2).reshape(b, t, c))
+        out: torch.Tensor = self.proj(y.transpose(1, 2).reshape(b, t, c))
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.norm == "pre":  # LayerNorm inside the residual branch (Xiong et al. 2020)
             x = x + self.attn(self.ln1(x))
-            return x + self.mlp(self.ln2(x))
+            out: torch.Tensor = x + self.mlp(self.ln2(x))
+            return out
         x = self.ln1(x + self.attn(x))  # post-LN: the original Transformer
-        return self.ln2(x + self.mlp(x))
+        out = self.ln2(x + self.mlp(x))
+        return out
 
 
 class CharTransformer(nn.Module):
@@ -51,7 +54,8 @@ class CharTransformer(nn.Module):
         super().__init__()
         self.tok = nn.Embedding(256, d_model)
         self.pos = nn.Embedding(context, d_model)
-        self.blocks = nn.ModuleList(_Block(d_model, heads, norm) for _ in range(layers))
+        blocks = [_Block(d_model, heads, norm) for _ in range(layers)]
+        self.blocks = nn.ModuleList(blocks)
         self.final = nn.LayerNorm(d_model) if norm == "pre" else nn.Identity()
         self.head = nn.Linear(d_model, 256)
         for m in self.modules():
@@ -60,7 +64,7 @@ class CharTransformer(nn.Module):
                 nn.init.zeros_(m.bias)
             elif isinstance(m, nn.Embedding):
                 nn.init.normal_(m.weight, std=0.02)
-        for block in self.blocks:  # GPT-2 style scaled init of the residual projections
+        for block in blocks:  # GPT-2 style scaled init of the residual projections
             nn.init.normal_(block.proj.weight, std=0.02 / math.sqrt(2 * layers))
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
@@ -68,4 +72,5 @@ class CharTransformer(nn.Module):
         x = self.tok(idx) + self.pos(torch.arange(t, device=idx.device))
         for block in self.blocks:
             x = block(x)
-        return self.head(self.final(x))
+        logits: torch.Tensor = self.head(self.final(x))
+        return logits

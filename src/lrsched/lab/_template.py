@@ -23,7 +23,7 @@ REPORT_TEMPLATE = """<!doctype html>
 <h1>lrsched lab: {{ title }}</h1>
 <p class="muted">{{ n_runs }} runs{% if diverged %} ({{ diverged }} diverged){% endif %} · generated {{ generated }} · {{ versions }}</p>
 {% if description %}<p>{{ description }}</p>{% endif %}
-<p class="muted">Learning rate at update k: <code>lr × schedule(k)</code>, schedules written with peak 1.0 unless the study's
+<p class="muted">Learning rate at update k: <code>lr &times; schedule(k)</code>, schedules written with peak 1.0 unless the study's
 <code>lrs</code> is [1.0]. Curves show the mean over seeds with a band of ± one standard deviation.</p>
 {% if expectation %}<div class="box"><b>Expectation.</b> {{ expectation }}</div>{% endif %}
 {% if claims %}
@@ -58,6 +58,13 @@ REPORT_TEMPLATE = """<!doctype html>
 </table>
 {% if task_info %}<p class="muted">Data: {{ task_info }}</p>{% endif %}
 <details><summary>study.json</summary><pre>{{ study_json }}</pre></details>
+<script>
+ // marks the page once every image has loaded (used by headless-browser checks)
+ window.addEventListener("load", function () {
+   var imgs = Array.prototype.slice.call(document.images);
+   document.body.dataset.imagesLoaded = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length + "/" + imgs.length;
+ });
+</script>
 </body>
 </html>
 """

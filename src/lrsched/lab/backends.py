@@ -16,6 +16,7 @@ needs no shared file system.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue as _queue
 import time
@@ -36,7 +37,12 @@ class Backend:
     """Runs specs and hands each record to ``on_record`` (then ``on_finished(spec)``) as runs finish."""
 
     def run(
-        self, specs: list[dict[str, Any]], threads: int, on_record: OnRecord, on_progress: OnProgress, on_finished: OnFinished
+        self,
+        specs: list[dict[str, Any]],
+        threads: int,
+        on_record: OnRecord,
+        on_progress: OnProgress,
+        on_finished: OnFinished,
     ) -> None:
         raise NotImplementedError
 
@@ -47,7 +53,12 @@ def _describe(spec: dict[str, Any]) -> str:
 
 class InlineBackend(Backend):
     def run(
-        self, specs: list[dict[str, Any]], threads: int, on_record: OnRecord, on_progress: OnProgress, on_finished: OnFinished
+        self,
+        specs: list[dict[str, Any]],
+        threads: int,
+        on_record: OnRecord,
+        on_progress: OnProgress,
+        on_finished: OnFinished,
     ) -> None:
         from .runner import train
 
@@ -95,7 +106,12 @@ class LocalBackend(Backend):
         self.workers = workers
 
     def run(
-        self, specs: list[dict[str, Any]], threads: int, on_record: OnRecord, on_progress: OnProgress, on_finished: OnFinished
+        self,
+        specs: list[dict[str, Any]],
+        threads: int,
+        on_record: OnRecord,
+        on_progress: OnProgress,
+        on_finished: OnFinished,
     ) -> None:
         import concurrent.futures as cf
         import multiprocessing
@@ -103,7 +119,10 @@ class LocalBackend(Backend):
         ctx = multiprocessing.get_context("spawn")
         q = ctx.Queue()
         pool = cf.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(specs)), mp_context=ctx, initializer=_worker_init, initargs=(q, os.getpid())
+            max_workers=min(self.workers, len(specs)),
+            mp_context=ctx,
+            initializer=_worker_init,
+            initargs=(q, os.getpid()),
         )
         futures = {pool.submit(_worker_train, i, spec, threads): i for i, spec in enumerate(specs)}
         pending = set(futures)
@@ -148,7 +167,12 @@ class RayBackend(Backend):
         self.address = address
 
     def run(
-        self, specs: list[dict[str, Any]], threads: int, on_record: OnRecord, on_progress: OnProgress, on_finished: OnFinished
+        self,
+        specs: list[dict[str, Any]],
+        threads: int,
+        on_record: OnRecord,
+        on_progress: OnProgress,
+        on_finished: OnFinished,
     ) -> None:
         try:
             import ray
@@ -157,9 +181,11 @@ class RayBackend(Backend):
         started = False
         if not ray.is_initialized():
             if self.address:
-                ray.init(address=self.address, logging_level="ERROR")
+                ray.init(address=self.address, logging_level=logging.ERROR)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+                ray.init(
+                    num_cpus=self.workers, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False
+                )
             started = True
         try:
             remote = ray.remote(num_cpus=1, max_retries=0)(_ray_train)

@@ -13,7 +13,7 @@ Commands:
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -39,22 +39,51 @@ def _default_workers() -> int:
 
 @app.command()
 def run(
-    study: str | None = typer.Argument(None, help="A built-in study (quick, e1, e2, e3, e4) or a .yaml/.toml study file. Omit to build a sweep from the flags."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Results folder (default: lab-results/<study name>)."),
-    task: list[str] = typer.Option([], "--task", help="Task name (repeat for several). Flags mode."),
-    optimizer: list[str] = typer.Option([], "--optimizer", help="Optimizer name (repeat). Flags mode."),
-    schedule: list[str] = typer.Option([], "--schedule", help="Schedule spec with peak 1.0, e.g. 'cosine(init_value=1.0, decay_steps={steps})' (repeat). Flags mode."),
-    lr: list[float] = typer.Option([], "--lr", help="Peak learning rate (repeat); default: each optimizer's own."),
-    name: str = typer.Option("sweep", "--name", help="Study name in flags mode."),
-    steps: int | None = typer.Option(None, "--steps", help="Optimizer updates per run (overrides the study)."),
-    seeds: int | None = typer.Option(None, "--seeds", help="Number of seeds 0..n-1 (overrides the study)."),
-    eval_every: int | None = typer.Option(None, "--eval-every", help="Evaluate every N updates (overrides the study)."),
-    workers: int = typer.Option(_default_workers(), "--workers", "-w", help="Parallel runs (local processes or Ray CPUs)."),
-    backend: str = typer.Option("local", "--backend", help="local, ray or inline."),
-    address: str | None = typer.Option(None, "--address", help="Ray cluster address (ray backend); default: a local instance."),
-    threads: int | None = typer.Option(None, "--threads", help="torch threads per run (default: the study's, 1)."),
-    report: bool = typer.Option(True, "--report/--no-report", help="Write report.html when done."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    study: Annotated[
+        str | None,
+        typer.Argument(
+            help="A built-in study (quick, e1, e2, e3, e4) or a .yaml/.toml study file. Omit to build a sweep from the flags."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default: lab-results/<study name>).")
+    ] = None,
+    task: Annotated[
+        list[str] | None, typer.Option("--task", help="Task name (repeat for several). Flags mode.")
+    ] = None,
+    optimizer: Annotated[
+        list[str] | None, typer.Option("--optimizer", help="Optimizer name (repeat). Flags mode.")
+    ] = None,
+    schedule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--schedule",
+            help="Schedule spec with peak 1.0, e.g. 'cosine(init_value=1.0, decay_steps={steps})' (repeat). Flags mode.",
+        ),
+    ] = None,
+    lr: Annotated[
+        list[float] | None, typer.Option("--lr", help="Peak learning rate (repeat); default: each optimizer's own.")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Study name in flags mode.")] = "sweep",
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Optimizer updates per run (overrides the study).")
+    ] = None,
+    seeds: Annotated[int | None, typer.Option("--seeds", help="Number of seeds 0..n-1 (overrides the study).")] = None,
+    eval_every: Annotated[
+        int | None, typer.Option("--eval-every", help="Evaluate every N updates (overrides the study).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Parallel runs (local processes or Ray CPUs).")
+    ] = _default_workers(),
+    backend: Annotated[str, typer.Option("--backend", help="local, ray or inline.")] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (ray backend); default: a local instance.")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="torch threads per run (default: the study's, 1).")
+    ] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html when done.")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run a study; finished runs already in the results folder are skipped."""
     from .errors import LabError
@@ -63,8 +92,16 @@ def run(
     from .studies import builtins, run_builtin
     from .study import load_study, study_from_dict
 
-    overrides: dict[str, Any] = {k: v for k, v in (("steps", steps), ("seeds", seeds), ("eval_every", eval_every)) if v is not None}
-    options = {"backend": backend, "workers": workers, "address": address, "threads": threads, "progress": progress}
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("steps", steps), ("seeds", seeds), ("eval_every", eval_every)) if v is not None
+    }
+    options: dict[str, Any] = {
+        "backend": backend,
+        "workers": workers,
+        "address": address,
+        "threads": threads,
+        "progress": progress,
+    }
     try:
         if study is not None and study in builtins():
             folder = out or Path("lab-results") / study
@@ -72,22 +109,30 @@ def run(
         else:
             if study is not None:
                 if task or optimizer or schedule:
-                    raise LabError("give either a study (name or file) or --task/--optimizer/--schedule flags, not both.")
+                    raise LabError(
+                        "give either a study (name or file) or --task/--optimizer/--schedule flags, not both."
+                    )
                 if not Path(study).exists():
-                    raise LabError(f"{study!r} is neither a built-in study ({', '.join(builtins())}) nor an existing file.")
+                    raise LabError(
+                        f"{study!r} is neither a built-in study ({', '.join(builtins())}) nor an existing file."
+                    )
                 loaded = load_study(study)
                 data = {**{k: v for k, v in loaded.to_dict().items() if k != "source"}, **overrides}
                 st = study_from_dict(data, source=study)
             else:
                 if not (task and optimizer and schedule):
-                    raise LabError("flags mode needs at least one --task, --optimizer and --schedule (or give a study).")
+                    raise LabError(
+                        "flags mode needs at least one --task, --optimizer and --schedule (or give a study)."
+                    )
                 data = {"name": name, "tasks": task, "optimizers": optimizer, "schedules": schedule, **overrides}
                 if lr:
                     data["lrs"] = lr
                 st = study_from_dict(data, source="<flags>")
             folder = out or Path("lab-results") / st.name
             summary = run_study(st, folder, **options)
-            typer.echo(f"{summary.trained} runs trained, {summary.skipped} already finished, in {summary.seconds:.1f} s -> {folder}")
+            typer.echo(
+                f"{summary.trained} runs trained, {summary.skipped} already finished, in {summary.seconds:.1f} s -> {folder}"
+            )
         if report:
             typer.echo(f"report: {write_report(folder)}")
     except LabError as exc:
@@ -96,8 +141,10 @@ def run(
 
 @app.command("report")
 def report_cmd(
-    directory: Path = typer.Argument(..., help="A results folder written by `lrsched lab run`."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="HTML file to write (default: DIR/report.html)."),
+    directory: Annotated[Path, typer.Argument(help="A results folder written by `lrsched lab run`.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="HTML file to write (default: DIR/report.html).")
+    ] = None,
 ) -> None:
     """Write an HTML report (curves, results table, claims, configuration) for a results folder."""
     from .errors import LabError
@@ -124,7 +171,12 @@ def list_cmd() -> None:
     for col in ("name", "metric", "options (defaults)", "description"):
         t.add_column(col)
     for task in tasks().values():
-        t.add_row(task.name, f"{task.metric} ({task.mode})", ", ".join(f"{k}={v}" for k, v in task.defaults.items()), task.description)
+        t.add_row(
+            task.name,
+            f"{task.metric} ({task.mode})",
+            ", ".join(f"{k}={v}" for k, v in task.defaults.items()),
+            task.description,
+        )
     console.print(t)
     o = Table(title="optimizers", title_justify="left")
     for col in ("name", "default lr", "options (defaults)", "description"):
@@ -142,9 +194,9 @@ def list_cmd() -> None:
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("lab-results") / "quick", "--out", "-o", help="Results folder."),
-    workers: int = typer.Option(_default_workers(), "--workers", "-w", help="Parallel worker processes."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("lab-results") / "quick",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Parallel worker processes.")] = _default_workers(),
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run the quick study (digits, 2 optimizers x 4 schedules x 2 seeds) and write its report."""
     import time

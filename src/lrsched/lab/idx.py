@@ -34,7 +34,6 @@ IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0
 """IDX type code -> NumPy dtype string (big-endian)."""
 
 
-
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one IDX file (optionally gzip-compressed) into a NumPy array in native byte order.
 

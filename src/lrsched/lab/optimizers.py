@@ -118,12 +118,16 @@ def resolve_options(kind: OptimizerKind, options: Mapping[str, Any] | None = Non
             ok = _is_number(value) and value >= 0
             value = float(value) if ok else value
         if not ok:
-            raise LabError(f"optimizer {kind.name!r}: option `{key}` must be like {default!r}. Received: {key}={value!r}.")
+            raise LabError(
+                f"optimizer {kind.name!r}: option `{key}` must be like {default!r}. Received: {key}={value!r}."
+            )
         out[key] = value
     return out
 
 
-def build(kind: OptimizerKind, params: Iterable[torch.nn.Parameter], lr: float, options: dict[str, Any]) -> torch.optim.Optimizer:
+def build(
+    kind: OptimizerKind, params: Iterable[torch.nn.Parameter], lr: float, options: dict[str, Any]
+) -> torch.optim.Optimizer:
     """Build the optimizer ``kind`` over ``params`` with starting learning rate ``lr``."""
     return kind.factory(params, lr, resolve_options(kind, options))
 
@@ -131,7 +135,9 @@ def build(kind: OptimizerKind, params: Iterable[torch.nn.Parameter], lr: float, 
 def _sgd(params: Any, lr: float, o: dict[str, Any]) -> Any:
     import torch
 
-    return torch.optim.SGD(params, lr=lr, momentum=o["momentum"], nesterov=o["nesterov"], weight_decay=o["weight_decay"])
+    return torch.optim.SGD(
+        params, lr=lr, momentum=o["momentum"], nesterov=o["nesterov"], weight_decay=o["weight_decay"]
+    )
 
 
 def _adagrad(params: Any, lr: float, o: dict[str, Any]) -> Any:
@@ -162,7 +168,7 @@ def _adamw(params: Any, lr: float, o: dict[str, Any]) -> Any:
 
 def _schedulefree(params: Any, lr: float, o: dict[str, Any]) -> Any:
     try:
-        import schedulefree
+        import schedulefree  # type: ignore[import-untyped]
     except ImportError:
         raise LabError(
             "optimizer 'schedulefree-adamw' needs the schedulefree package: pip install schedulefree"
@@ -172,17 +178,31 @@ def _schedulefree(params: Any, lr: float, o: dict[str, Any]) -> Any:
     )
 
 
-register_optimizer(OptimizerKind("sgd", _sgd, 0.1, {"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "SGD without momentum"))
 register_optimizer(
-    OptimizerKind("sgd-momentum", _sgd, 0.1, {"momentum": 0.9, "nesterov": False, "weight_decay": 0.0}, "SGD with momentum 0.9")
+    OptimizerKind("sgd", _sgd, 0.1, {"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "SGD without momentum")
+)
+register_optimizer(
+    OptimizerKind(
+        "sgd-momentum", _sgd, 0.1, {"momentum": 0.9, "nesterov": False, "weight_decay": 0.0}, "SGD with momentum 0.9"
+    )
 )
 register_optimizer(OptimizerKind("adagrad", _adagrad, 0.05, {"eps": 1e-10, "weight_decay": 0.0}, "AdaGrad"))
 register_optimizer(
-    OptimizerKind("rmsprop", _rmsprop, 1e-3, {"alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0}, "RMSProp")
+    OptimizerKind(
+        "rmsprop", _rmsprop, 1e-3, {"alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0}, "RMSProp"
+    )
 )
-register_optimizer(OptimizerKind("adam", _adam, 3e-3, {"betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0}, "Adam"))
 register_optimizer(
-    OptimizerKind("adamw", _adamw, 3e-3, {"betas": [0.9, 0.999], "weight_decay": 0.01, "eps": 1e-8}, "AdamW (decoupled weight decay)")
+    OptimizerKind("adam", _adam, 3e-3, {"betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0}, "Adam")
+)
+register_optimizer(
+    OptimizerKind(
+        "adamw",
+        _adamw,
+        3e-3,
+        {"betas": [0.9, 0.999], "weight_decay": 0.01, "eps": 1e-8},
+        "AdamW (decoupled weight decay)",
+    )
 )
 register_optimizer(
     OptimizerKind(

@@ -60,12 +60,12 @@ def _band(curves: list[list[float]]) -> tuple[list[float], list[float], list[flo
     mean, lo, hi = [], [], []
     for i in range(n):
         xs = [c[i] for c in curves if c[i] is not None and math.isfinite(c[i])]
-        if not xs:
-            mean.append(math.nan), lo.append(math.nan), hi.append(math.nan)
-            continue
         m, sd, _ = mean_std(xs)
-        assert m is not None and sd is not None
-        mean.append(m), lo.append(m - sd), hi.append(m + sd)
+        if m is None or sd is None:
+            m, sd = math.nan, math.nan
+        mean.append(m)
+        lo.append(m - sd)
+        hi.append(m + sd)
     return mean, lo, hi
 
 
@@ -78,12 +78,13 @@ def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: st
     columns = list(dict.fromkeys(k[1] for k in groups))
     multi_lr = len({(k[1], k[3]) for k in groups}) > len(columns)
     rows = ["learning rate", "training loss (smoothed)", "validation loss", metric]
-    fig, axes = plt.subplots(len(rows), len(columns), figsize=(4.6 * len(columns) + 1.5, 10.5), squeeze=False, sharex="col")
-    colors = plt.get_cmap("tab10").colors
+    fig, axes = plt.subplots(
+        len(rows), len(columns), figsize=(4.6 * len(columns) + 1.5, 10.5), squeeze=False, sharex="col"
+    )
     range_test = all(k[2] == "LR range test" for k in groups)
     for c, opt in enumerate(columns):
         for i, (key, rs) in enumerate((k, v) for k, v in groups.items() if k[1] == opt):
-            color = colors[i % len(colors)]
+            color = f"C{i % 10}"
             label = key[2] + (f" · lr {key[3]:.3g}" if multi_lr else "")
             steps = list(range(len(rs[0]["curves"]["lr"])))
             axes[0][c].plot(steps, rs[0]["curves"]["lr"], color=color, label=label)
@@ -119,7 +120,7 @@ def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: st
 
 
 def _fmt(values: Sequence[float | None], scale: float = 1.0, digits: int = 3) -> str:
-    m, sd, n = mean_std(values)
+    m, sd, _ = mean_std(values)
     if m is None or sd is None:
         return "diverged"
     return f"{m * scale:.{digits}f} ± {sd * scale:.{digits}f}"
@@ -128,7 +129,9 @@ def _fmt(values: Sequence[float | None], scale: float = 1.0, digits: int = 3) ->
 def _final_train(record: dict[str, Any]) -> float | None:
     if record["status"] != "ok":
         return None
-    xs = [x for x in record["curves"]["train_loss"][-max(1, len(record["curves"]["train_loss"]) // 10) :] if x is not None]
+    xs = [
+        x for x in record["curves"]["train_loss"][-max(1, len(record["curves"]["train_loss"]) // 10) :] if x is not None
+    ]
     return sum(xs) / len(xs) if xs else None
 
 
@@ -176,11 +179,15 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
             m = mean_std(finals)[0]
             if m is not None and (best_value is None or (m > best_value if mode == "max" else m < best_value)):
                 best_value = m
-            to_target = "–"
+            to_target = "-"
             if target is not None:
                 hits = [steps_to_target(r, target) for r in grs]
                 reached = [h for h in hits if h is not None]
-                to_target = f"{sum(reached) / len(reached):.0f} ({len(reached)}/{len(hits)} seeds)" if reached else f"never (0/{len(hits)})"
+                to_target = (
+                    f"{sum(reached) / len(reached):.0f} ({len(reached)}/{len(hits)} seeds)"
+                    if reached
+                    else f"never (0/{len(hits)})"
+                )
             rows.append(
                 {
                     "optimizer": key[1],
@@ -233,5 +240,3 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     )
     target_path.write_text(page, encoding="utf-8")
     return target_path
-
-

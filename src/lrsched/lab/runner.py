@@ -217,7 +217,7 @@ def run_study(
     doc = {"study": study.to_dict(), **extra, "keys": list(extra.pop("prior_keys", [])) + keys}
     store.write_study(doc)
     pending: list[RunSpec] = []
-    for run, key in zip(runs, keys):
+    for run, key in zip(runs, keys, strict=True):
         record = store.read(key)
         if record is None:
             pending.append(run)
@@ -247,7 +247,11 @@ class _ProgressView:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=False,
             )
             self.progress.start()
             self.main = self.progress.add_task(f"[bold]{self.title}: runs", total=self.total, completed=self.done)

@@ -107,7 +107,9 @@ def _stderr_diff(a: Sequence[float | None], b: Sequence[float | None]) -> float:
 
 
 def _noise_note(gap: float, se: float) -> str:
-    return f"difference {gap:+.3f}, standard error {se:.3f}" + (" (within 2 s.e.: seed noise)" if abs(gap) < 2 * se else "")
+    return f"difference {gap:+.3f}, standard error {se:.3f}" + (
+        " (within 2 s.e.: seed noise)" if abs(gap) < 2 * se else ""
+    )
 
 
 def _charlm_regime(records: Records, lr: str) -> str:
@@ -151,7 +153,10 @@ def _quick(_: Records) -> dict[str, Any]:
         "eval_every": 10,
         "seeds": 2,
         "tasks": ["digits-mlp"],
-        "optimizers": [{"name": "sgd-momentum", "lr": 0.3, "label": "SGD-momentum"}, {"name": "adam", "lr": 1e-2, "label": "Adam"}],
+        "optimizers": [
+            {"name": "sgd-momentum", "lr": 0.3, "label": "SGD-momentum"},
+            {"name": "adam", "lr": 1e-2, "label": "Adam"},
+        ],
         "schedules": QUICK_SCHEDULES,
         "targets": {"digits-mlp": 0.95},
     }
@@ -171,12 +176,16 @@ def _check_quick(records: Records) -> tuple[list[Claim], str]:
             Claim(
                 f"{opt}: best decaying schedule ({best}) vs constant, final test accuracy",
                 None,
-                f"{_noise_note(gap, _stderr_diff(finals[best], const))}. " + "; ".join(f"{s}: {_fmt(v)}" for s, v in finals.items()),
+                f"{_noise_note(gap, _stderr_diff(finals[best], const))}. "
+                + "; ".join(f"{s}: {_fmt(v)}" for s, v in finals.items()),
             )
         )
     n = len({r["run"]["seed"] for r in records})
     steps = records[0]["run"]["steps"] if records else 0
-    return claims, f"digits MLP (1347 train / 450 test images), {steps} steps, {n} seeds: descriptive only, too few seeds for a verdict."
+    return (
+        claims,
+        f"digits MLP (1347 train / 450 test images), {steps} steps, {n} seeds: descriptive only, too few seeds for a verdict.",
+    )
 
 
 # ------------------------------------------------------------------------------ E1
@@ -189,7 +198,10 @@ def _wsd(shape: str) -> str:
 
 E1_SCHEDULES = [
     {"spec": "warmup(constant(1.0), steps=50)", "label": "constant"},
-    {"spec": "warmup(cosine(init_value=1.0, decay_steps={steps-50}, end_value=0.1), steps=50)", "label": "cosine to 10%"},
+    {
+        "spec": "warmup(cosine(init_value=1.0, decay_steps={steps-50}, end_value=0.1), steps=50)",
+        "label": "cosine to 10%",
+    },
     {"spec": "warmup(cosine(init_value=1.0, decay_steps={steps-50}), steps=50)", "label": "cosine to 0"},
     {"spec": "warmup(linear(init_value=1.0, end_value=0.0, decay_steps={steps-50}), steps=50)", "label": "linear to 0"},
     {"spec": _wsd("linear"), "label": "WSD 20% linear"},
@@ -243,7 +255,11 @@ def _check_e1(records: Records) -> tuple[list[Claim], str]:
         )
     gap = _mean(f.get("WSD 20% 1-sqrt", [])) - _mean(f.get("WSD 20% linear", []))
     claims.append(Claim("(1-sqrt) cooldown vs linear cooldown (descriptive)", None, _noise_note(gap, 0.0)))
-    claims.append(Claim("final validation loss per schedule (nats/byte)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())))
+    claims.append(
+        Claim(
+            "final validation loss per schedule (nats/byte)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())
+        )
+    )
     return claims, _charlm_regime(records, "1e-2")
 
 
@@ -294,7 +310,9 @@ def _check_e2(records: Records) -> tuple[list[Claim], str]:
 RANGE_TEST_STEPS = 300
 
 
-def range_test_lr(lrs: Sequence[float], losses: Sequence[float | None], *, beta: float = 0.98, stop: float = 4.0) -> float:
+def range_test_lr(
+    lrs: Sequence[float], losses: Sequence[float | None], *, beta: float = 0.98, stop: float = 4.0
+) -> float:
     """The LR at the minimum of the smoothed loss of an LR range test (Smith 2017).
 
     The loss is smoothed with a bias-corrected exponential moving average (``beta``); the test stops
@@ -302,7 +320,7 @@ def range_test_lr(lrs: Sequence[float], losses: Sequence[float | None], *, beta:
     non-finite loss.
     """
     avg, best, best_lr = 0.0, math.inf, float(lrs[0]) if lrs else math.nan
-    for i, (lr, loss) in enumerate(zip(lrs, losses)):
+    for i, (lr, loss) in enumerate(zip(lrs, losses, strict=False)):
         if loss is None or not math.isfinite(loss):
             break
         avg = beta * avg + (1 - beta) * loss
@@ -325,13 +343,20 @@ def _e3_range(_: Records) -> dict[str, Any]:
         "optimizers": [{"name": "sgd-momentum", "label": "SGD-momentum"}],
         "lrs": [1.0],
         "schedules": [
-            {"spec": f"exponential(init_value=1e-4, decay_rate=100000.0, decay_steps={RANGE_TEST_STEPS})", "label": "LR range test"}
+            {
+                "spec": f"exponential(init_value=1e-4, decay_rate=100000.0, decay_steps={RANGE_TEST_STEPS}, end_value=10.0)",
+                "label": "LR range test",
+            }
         ],
     }
 
 
 def _e3_lr(records: Records) -> float:
-    found = [range_test_lr(r["curves"]["lr"], r["curves"]["train_loss"]) for r in records if r["labels"]["schedule"] == "LR range test"]
+    found = [
+        range_test_lr(r["curves"]["lr"], r["curves"]["train_loss"])
+        for r in records
+        if r["labels"]["schedule"] == "LR range test"
+    ]
     if not found:
         raise LabError("e3: the LR range test produced no records.")
     return float(f"{math.exp(sum(math.log(x) for x in found) / len(found)):.3g}")
@@ -374,7 +399,9 @@ def _check_e3(records: Records) -> tuple[list[Claim], str]:
             bool(one) and gap >= 0,
             f"one-cycle {_fmt(one)}, naive constant {_fmt(naive)}; {_noise_note(gap, _stderr_diff(one, naive))}",
         ),
-        Claim("accuracy per schedule at 100 steps (descriptive)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())),
+        Claim(
+            "accuracy per schedule at 100 steps (descriptive)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())
+        ),
     ]
     return claims, (
         f"digits MLP 64-128-10, SGD-momentum 0.9, batch 32, 100 steps (2.4 epochs), 5 seeds; range-test LR {lr:g} "
@@ -403,11 +430,20 @@ def _e4(_: Records) -> dict[str, Any]:
         ],
         "schedules": [
             {"spec": "constant(1.0)", "label": "constant"},
-            {"spec": "piecewise_constant(boundaries=[{steps/3}, {steps*2/3}], values=[1.0, 0.1, 0.01])", "label": "step /10"},
+            {
+                "spec": "piecewise_constant(boundaries=[{steps/3}, {steps*2/3}], values=[1.0, 0.1, 0.01])",
+                "label": "step /10",
+            },
             {"spec": "cosine(init_value=1.0, decay_steps={steps})", "label": "cosine"},
             {"spec": "linear(init_value=1.0, end_value=0.0, decay_steps={steps})", "label": "linear"},
-            {"spec": "wsd(peak_value=1.0, warmup_steps=0, stable_steps={steps*0.8}, decay_steps={steps*0.2}, decay_shape='linear')", "label": "WSD linear"},
-            {"spec": "wsd(peak_value=1.0, warmup_steps=0, stable_steps={steps*0.8}, decay_steps={steps*0.2})", "label": "WSD 1-sqrt"},
+            {
+                "spec": "wsd(peak_value=1.0, warmup_steps=0, stable_steps={steps*0.8}, decay_steps={steps*0.2}, decay_shape='linear')",
+                "label": "WSD linear",
+            },
+            {
+                "spec": "wsd(peak_value=1.0, warmup_steps=0, stable_steps={steps*0.8}, decay_steps={steps*0.2})",
+                "label": "WSD 1-sqrt",
+            },
             {"spec": "inverse_sqrt(peak_value=1.0, warmup_steps=0, timescale=10)", "label": "fast inverse-sqrt"},
         ],
         "targets": {"digits-mlp": 0.95},
@@ -420,7 +456,13 @@ def _check_e4(records: Records) -> tuple[list[Claim], str]:
         f = _by_schedule([r for r in records if r["labels"]["optimizer"] == opt])
         means = [m for m in (mean_std(v)[0] for v in f.values()) if m is not None]
         spread = max(means) - min(means) if means else math.nan
-        claims.append(Claim(f"{opt}: spread of final accuracy across schedules {spread * 100:.1f} pp", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())))
+        claims.append(
+            Claim(
+                f"{opt}: spread of final accuracy across schedules {spread * 100:.1f} pp",
+                None,
+                "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items()),
+            )
+        )
     return claims, "digits MLP, 1500 steps (36 epochs), 3 seeds: an interpolating regime; descriptive only."
 
 
@@ -428,9 +470,23 @@ def _check_e4(records: Records) -> tuple[list[Claim], str]:
 _BUILTINS: dict[str, Builtin] = {
     b.name: b
     for b in (
-        Builtin("quick", "digits: 2 optimizers x 4 schedules x 2 seeds (the demo)", _quick({})["expectation"], 1.0, (_quick,), _check_quick),
-        Builtin("e1", "char-LM: decaying schedules vs constant, WSD vs cosine", _e1({})["expectation"], 10.0, (_e1,), _check_e1),
-        Builtin("e2", "char-LM: post-LN needs warmup, pre-LN does not", _e2({})["expectation"], 6.0, (_e2,), _check_e2),
+        Builtin(
+            "quick",
+            "digits: 2 optimizers x 4 schedules x 2 seeds (the demo)",
+            _quick([])["expectation"],
+            1.0,
+            (_quick,),
+            _check_quick,
+        ),
+        Builtin(
+            "e1",
+            "char-LM: decaying schedules vs constant, WSD vs cosine",
+            _e1([])["expectation"],
+            10.0,
+            (_e1,),
+            _check_e1,
+        ),
+        Builtin("e2", "char-LM: post-LN needs warmup, pre-LN does not", _e2([])["expectation"], 6.0, (_e2,), _check_e2),
         Builtin(
             "e3",
             "digits: LR range test, then one-cycle vs naive constant at 100 steps",
@@ -439,7 +495,9 @@ _BUILTINS: dict[str, Builtin] = {
             (_e3_range, _e3_main),
             _check_e3,
         ),
-        Builtin("e4", "digits: 4 optimizers x 7 schedules (descriptive)", _e4({})["expectation"], 3.0, (_e4,), _check_e4),
+        Builtin(
+            "e4", "digits: 4 optimizers x 7 schedules (descriptive)", _e4([])["expectation"], 3.0, (_e4,), _check_e4
+        ),
     )
 }
 
@@ -479,7 +537,9 @@ def run_builtin(
     for stage in builtin.stages:
         records = [r for r in (store.read(k) for k in keys) if r is not None]
         study = study_from_dict({**stage(records), **(overrides or {})}, source=f"<built-in {name}>")
-        run_study(study, out, manifest={"builtin": name, "prior_keys": keys, "stages": [s.to_dict() for s in done]}, **options)
+        run_study(
+            study, out, manifest={"builtin": name, "prior_keys": keys, "stages": [s.to_dict() for s in done]}, **options
+        )
         keys = keys + [r.key() for r in study.runs()]
         done.append(study)
     return done

@@ -261,9 +261,7 @@ def _is_num(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _entry(
-    raw: Any, where: str, name_key: str, allowed: tuple[str, ...], errors: _Errors
-) -> dict[str, Any] | None:
+def _entry(raw: Any, where: str, name_key: str, allowed: tuple[str, ...], errors: _Errors) -> dict[str, Any] | None:
     if isinstance(raw, str):
         return {name_key: raw}
     if not isinstance(raw, Mapping):
@@ -287,7 +285,9 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
     """
     errors = _Errors(source)
     if not isinstance(data, Mapping):
-        raise StudyError(f"{source}: a study must be a mapping of keys {list(STUDY_KEYS)}. Received: {type(data).__name__}.")
+        raise StudyError(
+            f"{source}: a study must be a mapping of keys {list(STUDY_KEYS)}. Received: {type(data).__name__}."
+        )
     for key in sorted(set(data) - set(STUDY_KEYS)):
         errors.add(str(key), f"unknown key; allowed keys: {', '.join(STUDY_KEYS)}.")
 
@@ -358,7 +358,9 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
         if not _is_num(lr) or lr <= 0:
             errors.add(f"optimizers[{i}].lr", f"must be a number > 0. Received: {lr!r}.")
             continue
-        optimizers.append({"name": kind.name, "lr": float(lr), "options": options, "label": str(e.get("label") or kind.name)})
+        optimizers.append(
+            {"name": kind.name, "lr": float(lr), "options": options, "label": str(e.get("label") or kind.name)}
+        )
 
     schedules = []
     for i, raw in enumerate(listed("schedules")):

@@ -61,7 +61,7 @@ def steps_to_target(record: dict[str, Any], target: float) -> int | None:
     """The first evaluation step at which the record's metric reaches ``target`` (None if never)."""
     ev = record["curves"]["eval"]
     values = ev.get(record["metric"], [])
-    for step, v in zip(ev["step"], values):
+    for step, v in zip(ev["step"], values, strict=False):
         if v is None:
             continue
         if (record["mode"] == "max" and v >= target) or (record["mode"] == "min" and v <= target):

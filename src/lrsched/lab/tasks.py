@@ -180,7 +180,9 @@ def resolve_options(task: Task, options: Mapping[str, Any] | None = None) -> dic
         out[key] = _check_type(f"task {task.name!r}", key, value, task.defaults[key])
         allowed = task.choices.get(key)
         if allowed is not None and out[key] not in allowed:
-            raise LabError(f"task {task.name!r}: option `{key}` must be one of {list(allowed)}. Received: {key}={value!r}.")
+            raise LabError(
+                f"task {task.name!r}: option `{key}` must be one of {list(allowed)}. Received: {key}={value!r}."
+            )
     for key in task.required:
         if out.get(key) in (None, ""):
             raise LabError(f"task {task.name!r}: option `{key}` is required.")
@@ -241,8 +243,8 @@ def _classifier(
 
 @functools.lru_cache(maxsize=1)
 def _digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
+    from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
     data = load_digits()
     x = data.data.astype("float32") / 16.0
@@ -254,7 +256,14 @@ def _digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def _build_digits(options: dict[str, Any], seed: int, hidden: int) -> Problem:
     xtr, ytr, xte, yte = _digits()
     return _classifier(
-        xtr, ytr, xte, yte, hidden=hidden, batch_size=options["batch_size"], seed=seed, info={"dataset": "sklearn digits"}
+        xtr,
+        ytr,
+        xte,
+        yte,
+        hidden=hidden,
+        batch_size=options["batch_size"],
+        seed=seed,
+        info={"dataset": "sklearn digits"},
     )
 
 
@@ -398,7 +407,9 @@ def _build_charlm(options: dict[str, Any], seed: int) -> Problem:
     train, val = data[:split], data[split:]
     ctx, bs = options["context"], options["batch_size"]
     if options["d_model"] % options["heads"]:
-        raise LabError(f"task 'charlm': `d_model` must be divisible by `heads`. Received: {options['d_model']}, {options['heads']}.")
+        raise LabError(
+            f"task 'charlm': `d_model` must be divisible by `heads`. Received: {options['d_model']}, {options['heads']}."
+        )
     torch.manual_seed(seed)
     model = CharTransformer(
         d_model=options["d_model"], heads=options["heads"], layers=options["layers"], context=ctx, norm=options["norm"]
