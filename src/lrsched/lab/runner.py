@@ -261,20 +261,29 @@ class _ProgressView:
         if self.enabled:
             self.progress.stop()
 
+    @staticmethod
+    def _name(spec: dict[str, Any]) -> str:
+        labels = (
+            spec["task_label"],
+            spec["optimizer_label"],
+            spec["schedule_label"],
+            f"lr={spec['lr']:g}",
+            f"seed {spec['seed']}",
+        )
+        return "  " + " · ".join(labels)
+
     def update(self, spec: dict[str, Any], step: int, steps: int) -> None:
         if not self.enabled:
             return
-        name = f"  {spec['task_label']} · {spec['optimizer_label']} · {spec['schedule_label']} · lr={spec['lr']:g} · seed {spec['seed']}"
-        key = name
-        if key not in self.bars:
-            self.bars[key] = self.progress.add_task(name[:90], total=steps)
-        self.progress.update(self.bars[key], completed=step)
+        name = self._name(spec)
+        if name not in self.bars:
+            self.bars[name] = self.progress.add_task(name[:90], total=steps)
+        self.progress.update(self.bars[name], completed=step)
 
     def finished(self, spec: dict[str, Any]) -> None:
         if not self.enabled:
             return
-        name = f"  {spec['task_label']} · {spec['optimizer_label']} · {spec['schedule_label']} · lr={spec['lr']:g} · seed {spec['seed']}"
-        bar = self.bars.pop(name, None)
+        bar = self.bars.pop(self._name(spec), None)
         if bar is not None:
             self.progress.remove_task(bar)
         self.progress.advance(self.main)
