@@ -1,0 +1,104 @@
+"""The report: HTML with curves, a results table and the claims; it renders in headless Chromium."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from lrsched.lab import LabError
+from lrsched.lab.report import write_report
+from lrsched.lab.runner import run_study
+from lrsched.lab.studies import builtins, range_test_lr, run_builtin
+from lrsched.lab.study import study_from_dict
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lab") / "quick"
+    # the quick built-in, shrunk: its stages, manifest and claim checks run as in `lrsched lab demo`
+    run_builtin("quick", out, overrides={"steps": 30, "eval_every": 10}, backend="inline", progress=False)
+    return write_report(out)
+
+
+def test_report_has_curves_table_claims_and_configuration(report):
+    html = report.read_text()
+    assert (report.parent / "digits-mlp-30.png").stat().st_size > 10_000
+    assert html.count("<img ") == 1 and 'src="digits-mlp-30.png"' in html
+    # one table row per optimizer x schedule, with mean ± std over the 2 seeds
+    for schedule in ("constant", "inverse-sqrt (T5)", "linear to floor", "exponential"):
+        assert f"<td>{schedule}</td>" in html
+    assert len(re.findall(r"\d+\.\d\d ± \d+\.\d\d %", html)) == 8
+    assert "steps to accuracy ≥ 0.95" in html
+    assert "Did the run meet it?" in html and "descriptive" in html and "Regime." in html
+    assert "linear(init_value=1.0, end_value=0.05, decay_steps=22)" in html  # {steps*0.75} for 30 steps
+
+
+def test_report_of_an_empty_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(LabError, match="no run records found"):
+        write_report(tmp_path)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian/Ubuntu package: chromium) for the headless check")
+def test_report_renders_in_headless_chromium(report):
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        report.as_uri(),
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
+    assert "lrsched lab: quick" in dom
+    assert 'data-images-loaded="1/1"' in dom
+
+
+def test_range_test_suggestion():
+    # smoothing off: the LR at the minimum loss before the loss exceeds 4x the minimum
+    lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
+    assert range_test_lr(lrs, [2.3, 2.2, 1.5, 0.4, 0.9, 5.0], beta=0.0) == 0.1
+    assert range_test_lr(lrs, [2.3, 2.2, 1.5, 0.4, 2.0, 0.1], beta=0.0) == 0.1  # stopped at 2.0 > 4 x 0.4
+    assert range_test_lr(lrs, [2.3, 1.0, None, 0.1, 0.1, 0.1], beta=0.0) == 1e-3  # stopped at divergence
+
+
+def test_builtin_studies_validate_and_say_what_they_expect():
+    from lrsched.lab.studies import first_stage
+
+    sizes = {name: len(first_stage(name).runs()) for name in builtins()}
+    assert sizes == {"quick": 16, "e1": 18, "e2": 12, "e3": 3, "e4": 84}
+    assert all(len(b.expectation) > 40 for b in builtins().values())
+    e1 = first_stage("e1")
+    assert {s["label"]: s["spec"] for s in e1.schedules}["WSD 20% 1-sqrt"] == (
+        "wsd(peak_value=1.0, warmup_steps=50, stable_steps=750, decay_steps=200)"
+    )
+
+
+def test_e3_runs_both_stages_and_checks_its_claim(tmp_path):
+    run_builtin("e3", tmp_path, overrides={"seeds": 1}, backend="inline", progress=False)
+    html = write_report(tmp_path).read_text()
+    assert "LR range test" in html and "one-cycle peak" in html
+    assert re.search(
+        r"one-cycle at the range-test LR &gt;= naive constant LR at 100 steps \(test accuracy\)</td>\s*<td><span class=\"(met|notmet)\">",
+        html,
+    )
+
+
+def test_flags_study_report_without_builtin(tmp_path):
+    st = study_from_dict(
+        {
+            "name": "plain",
+            "steps": 10,
+            "eval_every": 5,
+            "tasks": ["digits-logreg"],
+            "optimizers": ["sgd"],
+            "schedules": ["constant(1.0)"],
+            "lrs": [0.1, 0.2],
+        }
+    )
+    run_study(st, tmp_path, backend="inline", progress=False)
+    html = write_report(tmp_path).read_text()
+    assert "Did the run meet it?" not in html and '<td class="num">0.2</td>' in html
