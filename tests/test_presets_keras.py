@@ -45,14 +45,37 @@ def keras_worker():
     worker.close()
 
 
-def check(worker, name, n, *args, cycle_steps=None, **kwargs):
+def restart_steps(first: float, t_mul: float, n: int) -> np.ndarray:
+    """Integer steps at (or within float32 rounding of) a restart of cycles first, first*t_mul, ..."""
+    starts, length, at = [], float(first), float(first)
+    while at < n + 1 and len(starts) < 10_000:
+        starts.append(at)
+        length *= t_mul
+        at += length
+    steps = np.arange(n)
+    near = np.zeros(n, dtype=bool)
+    for b in starts:
+        near |= np.abs(steps - b) <= 1e-4 * max(b, 1.0)
+    return near
+
+
+def check(worker, name, n, *args, cycle_steps=None, restarts=None, **kwargs):
     preset = getattr(P, name)(*args, **kwargs)
     theirs = worker.values("keras", name, *args, n=n, **kwargs)
     ours = preset_values(preset, n)
+    if restarts is not None:
+        # At a step that lands exactly on a restart, Keras's float32 log() may place it at the end of the
+        # previous cycle (value alpha) instead of the start of the next (the restart value): a float32
+        # artefact of the source. Those steps are left out; every other step is compared.
+        keep = ~restart_steps(*restarts, n)
+        ours, theirs = ours[keep], theirs[keep]
+        n_kept = np.arange(n)[keep]
+    else:
+        n_kept = np.arange(n)
     scale = max(float(np.abs(theirs).max()), 1e-300)
     atol = ATOL * scale
     if cycle_steps is not None:  # float32 loses the cycle fraction as t / first_decay_steps grows
-        atol = atol + scale * np.pi * np.arange(n) / cycle_steps * 2.0**-21
+        atol = atol + scale * np.pi * n_kept / cycle_steps * 2.0**-21
     assert_match(ours, theirs, rtol=RTOL, atol=atol, what=f"keras.{name}{args}{kwargs} vs {preset}")
 
 
@@ -145,7 +168,7 @@ def test_cosine_decay_with_and_without_warmup(keras_worker, lr, decay_steps, alp
 @example(lr=1.0, first=10, t_mul=1.0, m_mul=0.5, alpha=0.1)
 def test_cosine_decay_restarts_does_not_scale_alpha(keras_worker, lr, first, t_mul, m_mul, alpha):
     kw = {"t_mul": t_mul, "m_mul": m_mul, "alpha": alpha}
-    check(keras_worker, "CosineDecayRestarts", 2000, lr, first, cycle_steps=first, **kw)
+    check(keras_worker, "CosineDecayRestarts", 2000, lr, first, cycle_steps=first, restarts=(first, t_mul), **kw)
 
 
 # ------------------------------------------------------------------------------- quirks, by hand

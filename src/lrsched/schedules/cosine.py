@@ -135,8 +135,9 @@ class CosineRestarts(Schedule):
         if self.max_cycles is not None:
             i = ops.minimum(i, float(self.max_cycles))
         # correct rounding at the restarts: make S_i <= s < S_{i+1}
-        i = ops.where(s < self._start(i), i - 1.0, i)
-        i = ops.where(s >= self._start(i + 1.0), i + 1.0, i)
+        # (with a relative slack of 1e-12, so a step on a restart is the restart whatever the last bit of pow)
+        i = ops.where(s < self._start(i) * (1.0 - 1e-12), i - 1.0, i)
+        i = ops.where(s >= self._start(i + 1.0) * (1.0 - 1e-12), i + 1.0, i)
         start = self._start(i)
         length = k * m**i
         t = ops.minimum(ops.maximum(s - start, 0.0), length)

@@ -37,8 +37,10 @@ def _cycle(ops: Ops, s: Any, k: float, m: float) -> tuple[Any, Any, Any]:
     else:
         i = ops.floor(ops.log(1.0 + s * (m - 1.0) / k) / math.log(m))
     # correct the rounding of the closed form at the restarts: start(i) <= s < start(i + 1)
-    i = ops.where(s < start(i), i - 1.0, i)
-    i = ops.where(s >= start(i + 1.0), i + 1.0, i)
+    # (a relative slack of 1e-12 makes a step that lands on a restart count as the restart on every path,
+    # whatever the last bit of the framework's pow)
+    i = ops.where(s < start(i) * (1.0 - 1e-12), i - 1.0, i)
+    i = ops.where(s >= start(i + 1.0) * (1.0 - 1e-12), i + 1.0, i)
     length = k * m**i
     t = ops.minimum(ops.maximum(s - start(i), 0.0), length)
     return i, t, length
