@@ -12,7 +12,9 @@ def preset_values(schedule: L.Schedule, n: int) -> np.ndarray:
     steps = np.arange(n)
     vec = schedule(steps)
     scalar = np.array([schedule(int(k)) for k in steps])
-    np.testing.assert_allclose(vec, scalar, rtol=1e-13, atol=1e-300, err_msg=f"{schedule}: scalar vs NumPy path")
+    # NumPy's vectorised pow/cos may differ from libm's by an ulp; near a cosine trough that is ~1e-13 relative
+    scale = float(np.max(np.abs(scalar))) if n else 0.0
+    np.testing.assert_allclose(vec, scalar, rtol=1e-12, atol=1e-15 * scale, err_msg=f"{schedule}: scalar vs NumPy path")
     return np.asarray(vec, dtype=np.float64)
 
 

@@ -44,11 +44,10 @@ except ImportError as _exc:  # pragma: no cover - exercised only without torch
 
 from ._base import Schedule
 from ._errors import ConfigError, UnknownScheduleError
+from ._finder_torch import range_test as range_test
 from ._serialize import from_config, to_config
 from ._spec import parse
 from ._validate import fail, require_int, require_real
-
-from ._finder_torch import range_test as range_test
 
 __all__ = ["Scheduler", "NotAScheduleError", "current_lr", "updates_per_epoch", "range_test"]
 
