@@ -59,7 +59,7 @@ def restart_steps(first: float, t_mul: float, n: int) -> np.ndarray:
     return near
 
 
-def check(worker, name, n, *args, cycle_steps=None, restarts=None, **kwargs):
+def check(worker, name, n, *args, cycle_steps=None, restarts=None, base_error=None, **kwargs):
     preset = getattr(P, name)(*args, **kwargs)
     theirs = worker.values("keras", name, *args, n=n, **kwargs)
     ours = preset_values(preset, n)
@@ -76,6 +76,8 @@ def check(worker, name, n, *args, cycle_steps=None, restarts=None, **kwargs):
     atol = ATOL * scale
     if cycle_steps is not None:  # float32 loses the cycle fraction as t / first_decay_steps grows
         atol = atol + scale * np.pi * n_kept / cycle_steps * 2.0**-21
+    if base_error is not None:  # a float32 rounding of the formula's base, propagated through the curve
+        atol = atol + base_error(ours, n_kept)
     assert_match(ours, theirs, rtol=RTOL, atol=atol, what=f"keras.{name}{args}{kwargs} vs {preset}")
 
 
@@ -123,7 +125,18 @@ def test_piecewise_constant_decay_switches_one_step_after_each_boundary(keras_wo
 def test_polynomial_decay(keras_worker, lr, decay_steps, end_frac, power, cycle):
     n = 2000 if cycle else 3 * decay_steps + 10
     end = float(np.float32(end_frac * lr))
-    check(keras_worker, "PolynomialDecay", n, lr, decay_steps, end, power=power, cycle=cycle)
+
+    def base_error(values, steps):
+        # Keras computes b = 1 - t/D' in float32: an error of ~2^-24 in t/D' changes (lr - end) b^p by
+        # |lr - end| p b^(p-1) 2^-24, which is large where b is small and p < 1 (just before each restart).
+        if lr == end or power == 0:
+            return 0.0
+        b = np.clip((values - end) / (lr - end), 0.0, None) ** (1.0 / power)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = np.where(b > 0, power * b ** (power - 1.0), 0.0)
+        return abs(lr - end) * grad * 2.0**-22
+
+    check(keras_worker, "PolynomialDecay", n, lr, decay_steps, end, power=power, cycle=cycle, base_error=base_error)
 
 
 @SETTINGS
