@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -92,3 +95,41 @@ def test_the_page_code_uses_the_recipe_of_these_tests():
     for args in calls:
         call = ast.parse(f"f(initial_learning_rate={args})", mode="eval").body
         assert {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords} == RECIPE
+
+
+def _compare(a: str, b: str, steps: int) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "lrsched", "compare", a, b, "--steps", str(steps)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_worked_migrations_checked_by_lrsched_compare():
+    """The docs' two worked migrations, checked the way a user would: `lrsched compare` exits 0 when the
+    source recipe (as a preset) and its target (the core spec, or the other framework's preset) agree,
+    and 1 when the target is off by one warmup step."""
+    keras_recipe = (
+        "keras.CosineDecay(initial_learning_rate=0.0, decay_steps=9000, alpha=0.01, warmup_target=5e-4, "
+        "warmup_steps=1000)"
+    )
+    fairseq_recipe = "fairseq.inverse_sqrt(lr=5e-4, warmup_updates=4000, warmup_init_lr=1e-7)"
+    same = [
+        (keras_recipe, "warmup(cosine(init_value=0.0005, decay_steps=9000, end_value=5e-06), steps=1000)", 12_000),
+        (
+            keras_recipe,
+            "optax.warmup_cosine_decay_schedule(init_value=0.0, peak_value=5e-4, warmup_steps=1000, "
+            "decay_steps=10000, end_value=5e-6)",
+            12_000,
+        ),
+        (fairseq_recipe, "inverse_sqrt(peak_value=0.0005, warmup_steps=4000, init_value=1e-07)", 20_000),
+    ]
+    for a, b, n in same:
+        out = _compare(a, b, n)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "same within" in out.stdout
+    off = _compare(fairseq_recipe, "inverse_sqrt(peak_value=0.0005, warmup_steps=4001, init_value=1e-07)", 20_000)
+    assert off.returncode == 1, off.stdout + off.stderr
