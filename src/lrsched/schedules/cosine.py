@@ -10,6 +10,7 @@ from .._base import Schedule
 from .._ops import Ops
 from .._registry import register
 from .._validate import fail
+from ._cycles import cycle_start, sgdr_cycle
 from .basic import Anneal, Linear
 
 __all__ = ["Cosine", "CosineRestarts", "OneCycle"]
@@ -120,32 +121,16 @@ class CosineRestarts(Schedule):
         if self.period_mult < 1:
             raise fail("cosine_restarts", "period_mult", ">= 1", self.period_mult)
 
-    def _start(self, i: Any) -> Any:
-        m = self.period_mult
-        if m == 1.0:
-            return i * self.decay_steps
-        return self.decay_steps * (m**i - 1.0) / (m - 1.0)
-
     def _f(self, s: Any, ops: Ops) -> Any:
-        k, m = self.decay_steps, self.period_mult
-        if m == 1.0:
-            i = ops.floor(s / k)
-        else:
-            i = ops.floor(ops.log(1.0 + s * (m - 1.0) / k) / math.log(m))
-        if self.max_cycles is not None:
-            i = ops.minimum(i, float(self.max_cycles))
-        # correct rounding at the restarts: make S_i <= s < S_{i+1}
-        # (with a relative slack of 1e-12, so a step on a restart is the restart whatever the last bit of pow)
-        i = ops.where(s < self._start(i) * (1.0 - 1e-12), i - 1.0, i)
-        i = ops.where(s >= self._start(i + 1.0) * (1.0 - 1e-12), i + 1.0, i)
-        start = self._start(i)
-        length = k * m**i
-        t = ops.minimum(ops.maximum(s - start, 0.0), length)
+        i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult), self.max_cycles)
         peak = self.init_value * self.peak_decay**i
         v = self.end_value + (peak - self.end_value) * (0.5 * (1.0 + ops.cos(_PI * t / length)))
         if self.max_cycles is not None:
             v = ops.where(s >= self._start(float(self.max_cycles)), self.end_value, v)
         return v
+
+    def _start(self, i: Any) -> Any:
+        return cycle_start(i, float(self.decay_steps), float(self.period_mult))
 
     @property
     def horizon(self) -> float | None:

@@ -20,30 +20,11 @@ from .._base import Schedule
 from .._ops import Ops
 from .._registry import register
 from .._validate import fail
+from ._cycles import cycle_start, sgdr_cycle
 
 __all__ = ["CosineRestartsFixedFloor", "PolynomialCycle"]
 
 _PI = math.pi
-
-
-def _cycle(ops: Ops, s: Any, k: float, m: float) -> tuple[Any, Any, Any]:
-    """Cycle index ``i``, step within the cycle and cycle length, for cycles ``k, k m, k m^2, ...``."""
-
-    def start(i: Any) -> Any:
-        return i * k if m == 1.0 else k * (m**i - 1.0) / (m - 1.0)
-
-    if m == 1.0:
-        i = ops.floor(s / k)
-    else:
-        i = ops.floor(ops.log(1.0 + s * (m - 1.0) / k) / math.log(m))
-    # correct the rounding of the closed form at the restarts: start(i) <= s < start(i + 1)
-    # (a relative slack of 1e-12 makes a step that lands on a restart count as the restart on every path,
-    # whatever the last bit of the framework's pow)
-    i = ops.where(s < start(i) * (1.0 - 1e-12), i - 1.0, i)
-    i = ops.where(s >= start(i + 1.0) * (1.0 - 1e-12), i + 1.0, i)
-    length = k * m**i
-    t = ops.minimum(ops.maximum(s - start(i), 0.0), length)
-    return i, t, length
 
 
 @register("cosine_restarts_fixed_floor", _builtin=True)
@@ -92,13 +73,12 @@ class CosineRestartsFixedFloor(Schedule):
             raise fail("cosine_restarts_fixed_floor", "period_mult", ">= 1", self.period_mult)
 
     def _f(self, s: Any, ops: Ops) -> Any:
-        i, t, length = _cycle(ops, s, float(self.decay_steps), float(self.period_mult))
+        i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult))
         height = (self.init_value - self.end_value) * self.peak_decay**i
         return self.end_value + height * (0.5 * (1.0 + ops.cos(_PI * t / length)))
 
     def breakpoints(self) -> tuple[float, ...]:
-        k, m = float(self.decay_steps), float(self.period_mult)
-        return tuple(k * i if m == 1.0 else k * (m**i - 1.0) / (m - 1.0) for i in range(1, 5))
+        return tuple(float(cycle_start(i, float(self.decay_steps), float(self.period_mult))) for i in range(1, 5))
 
 
 @register("polynomial_cycle", _builtin=True)
