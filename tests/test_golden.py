@@ -138,3 +138,52 @@ def test_wsd_without_stable_or_decay_phase_still_warms_to_the_peak():
     assert [s(k) for k in range(4)] == [0.0, 0.5, 0.1, 0.1]
     s = L.wsd(peak_value=1.0, warmup_steps=4, stable_steps=0, decay_steps=4, decay_shape="linear")
     assert [s(k) for k in range(10)] == [0.0, 0.25, 0.5, 0.75, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+
+
+def test_anneal_shapes_by_hand():
+    # from 1.0 to 0.0 over 100 steps, at p = 0.25: linear .75, cosine (1+cos(pi/4))/2, 1-sqrt 1-.5, square 1-1/16
+    p = 0.25
+    expected = {
+        "linear": 0.75,
+        "cosine": 0.5 * (1 + math.cos(math.pi * p)),
+        "1-sqrt": 0.5,
+        "square": 1 - p * p,
+    }
+    for shape, value in expected.items():
+        s = L.anneal(init_value=1.0, end_value=0.0, steps=100, shape=shape)
+        check(s, {0: 1.0, 25: value, 100: 0.0, 1000: 0.0})
+    # geometric: 1 -> 1e-4 over 100 steps is 1e-1 at a quarter
+    check(L.anneal(init_value=1.0, end_value=1e-4, steps=100, shape="exponential"), {0: 1.0, 25: 0.1, 50: 0.01})
+
+
+def test_warmup_shapes_are_time_reversed_decays():
+    # warmup from 0 to 1 over 100 steps, at p = 0.25: linear .25, cosine (1-cos(pi/4))/2, 1-sqrt 1-sqrt(.75)
+    for shape, value in {
+        "linear": 0.25,
+        "cosine": 0.5 * (1 - math.cos(math.pi / 4)),
+        "1-sqrt": 1 - math.sqrt(0.75),
+        "square": 1 - 0.75**2,
+    }.items():
+        check(L.warmup(L.constant(1.0), steps=100, shape=shape), {0: 0.0, 25: value, 100: 1.0})
+    check(L.warmup(L.constant(1.0), steps=100, init_value=1e-4, shape="exponential"), {0: 1e-4, 50: 1e-2, 75: 0.1})
+
+
+def test_cooldown_multiplies_the_live_schedule():
+    base = L.linear(init_value=2.0, end_value=1.0, decay_steps=100)  # 2 - s/100
+    s = L.cooldown(base, start=50, steps=40, end_value=0.1)
+    # at 70: q = 0.5, live value 1.3: 0.1 + (1.3 - 0.1) * 0.5 = 0.7
+    check(s, {49: 1.51, 50: 1.5, 70: 0.7, 90: 0.1, 500: 0.1})
+    check(L.cooldown(L.constant(1.0), start=10, steps=0), {9: 1.0, 10: 0.0})
+
+
+def test_combinators_by_hand():
+    cos = L.cosine(init_value=1.0, decay_steps=10)
+    check(L.scale(cos, factor=0.5), {0: 0.5, 5: 0.25})
+    check(L.shift(cos, steps=5), {0: 1.0, 5: 1.0, 10: 0.5, 15: 0.0})
+    check(L.product([cos, L.constant(0.2)]), {0: 0.2, 5: 0.1})
+    check(L.clip(cos, min_value=0.3, max_value=0.8), {0: 0.8, 5: 0.5, 10: 0.3})
+    check(L.polynomial(init_value=1.0, end_value=0.1, decay_steps=10, power=2.0), {0: 1.0, 5: 0.325, 10: 0.1})
+    # exp_range: amplitude times gamma^s; at s = 8 (the peak of the first cycle), 0.1 + 0.9 * 0.99^8
+    check(L.cyclic(init_value=0.1, peak_value=1.0, up_steps=8, mode="exp_range", gamma=0.99), {8: 0.1 + 0.9 * 0.99**8})
+    # exponential with a ceiling (rate > 1)
+    check(L.exponential(init_value=1e-3, decay_rate=10.0, decay_steps=10, end_value=0.5), {10: 1e-2, 20: 0.1, 30: 0.5})
