@@ -11,10 +11,10 @@ project's quality anchors (§5-§6):
   arXiv:2405.18392; Hu et al. 2024 (MiniCPM), arXiv:2404.06395). 18 runs of 1000 steps.
 * ``e2``: char-LM with 4 layers: post-LN without warmup ends > 0.05 nats worse than with 100 warmup
   steps; pre-LN differs by < 0.03 (Xiong et al. 2020, arXiv:2002.04745). 12 runs of 400 steps.
-* ``e3``: digits MLP, SGD-momentum: an LR range test (exponential ramp 1e-4 -> 10 over 300 steps,
-  stopped at 4x the minimum smoothed loss), then one-cycle with the range-test LR as peak reaches at
-  least the accuracy of a naive constant LR (0.01) at a 100-step budget (Smith 2017,
-  arXiv:1506.01186; Smith & Topin, arXiv:1708.07120). Two stages, 5 seeds.
+* ``e3``: digits MLP, SGD-momentum: an LR range test (``lrsched.range_test_schedule``, 1e-4 -> 10
+  over 300 steps, analysed by ``lrsched.suggest_lr``), then one-cycle with the LR of the lowest
+  smoothed loss as peak reaches at least the accuracy of a naive constant LR (0.01) at a 100-step
+  budget (Smith 2017, arXiv:1506.01186; Smith & Topin, arXiv:1708.07120). Two stages, 5 seeds.
 * ``e4``: digits MLP, SGD-momentum / Adam / AdaGrad / RMSProp x 7 schedules, 1500 steps. Descriptive:
   digits saturates, so accuracy differences are about seed noise.
 
@@ -25,8 +25,8 @@ Example:
     >>> st = studies.first_stage("quick")
     >>> len(st.runs()), st.steps
     (16, 200)
-    >>> studies.range_test_lr([1e-3, 1e-2, 1e-1, 1.0, 10.0], [2.3, 2.0, 1.0, 0.5, 9.0], beta=0.0)
-    1.0
+    >>> print(studies.RANGE_TEST)
+    range_test_schedule(min_value=0.0001, max_value=10.0, steps=300)
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import Suggestion, range_test_schedule, suggest_lr
 from .errors import LabError
 from .store import Store
 from .study import Study, study_from_dict
@@ -49,7 +50,8 @@ __all__ = [
     "get_builtin",
     "first_stage",
     "run_builtin",
-    "range_test_lr",
+    "analyse_range_test",
+    "RANGE_TEST",
 ]
 
 
@@ -307,69 +309,69 @@ def _check_e2(records: Records) -> tuple[list[Claim], str]:
 
 
 # ------------------------------------------------------------------------------ E3
-RANGE_TEST_STEPS = 300
+RANGE_TEST = range_test_schedule(min_value=1e-4, max_value=10.0, steps=300)
+"""E3's ramp: ``lrsched.range_test_schedule`` from 1e-4 to 10 (exponential) over 300 updates."""
 
 
-def range_test_lr(
-    lrs: Sequence[float], losses: Sequence[float | None], *, beta: float = 0.98, stop: float = 4.0
-) -> float:
-    """The LR at the minimum of the smoothed loss of an LR range test (Smith 2017).
+def analyse_range_test(record: dict[str, Any], **options: Any) -> Suggestion:
+    """:func:`lrsched.suggest_lr` on the record of a range-test run (options go to ``suggest_lr``).
 
-    The loss is smoothed with a bias-corrected exponential moving average (``beta``); the test stops
-    at the first step whose smoothed loss exceeds ``stop`` times the minimum so far, or at a
-    non-finite loss.
+    A lab record's ``train_loss[k]`` is the loss on the batch of update ``k``, measured before that
+    update, so the loss *after* the update that used ``lr[k]`` is ``train_loss[k + 1]``; the curves
+    are paired that way (as :func:`lrsched.torch.range_test` pairs them). A run stopped by a
+    non-finite loss passes it on as NaN, which ``suggest_lr`` treats as divergence.
     """
-    avg, best, best_lr = 0.0, math.inf, float(lrs[0]) if lrs else math.nan
-    for i, (lr, loss) in enumerate(zip(lrs, losses, strict=False)):
-        if loss is None or not math.isfinite(loss):
-            break
-        avg = beta * avg + (1 - beta) * loss
-        smooth = avg / (1 - beta ** (i + 1))
-        if smooth > stop * best:
-            break
-        if smooth < best:
-            best, best_lr = smooth, float(lr)
-    return best_lr
+    lrs = record["curves"]["lr"]
+    losses = [math.nan if v is None else float(v) for v in record["curves"]["train_loss"]]
+    n = len(losses) - 1
+    return suggest_lr(lrs[:n], losses[1:], **options)
+
+
+def _geomean(xs: Sequence[float]) -> float:
+    return float(f"{math.exp(sum(math.log(x) for x in xs) / len(xs)):.3g}")
+
+
+def _e3_suggestions(records: Records) -> list[Suggestion]:
+    found = [analyse_range_test(r) for r in records if r["labels"]["schedule"] == "LR range test"]
+    if not found:
+        raise LabError("e3: the LR range test produced no records.")
+    ok = [s for s in found if s.verdict == "ok"]
+    if not ok:
+        raise LabError("e3: the LR range test gave no suggestion: " + " | ".join(str(s) for s in found))
+    return ok
+
+
+def _e3_lrs(records: Records) -> tuple[float, float]:
+    """(LR at the minimum smoothed loss, LR of steepest descent): geometric means over the seeds."""
+    ok = _e3_suggestions(records)
+    return _geomean([s.lr_at_min for s in ok if s.lr_at_min is not None]), _geomean([s.lr for s in ok if s.lr])
 
 
 def _e3_range(_: Records) -> dict[str, Any]:
     return {
         "name": "e3-range-test",
-        "description": "LR range test: SGD-momentum 0.9 on the digits MLP, lr from 1e-4 to 10 (exponential ramp) over 300 steps.",
-        "steps": RANGE_TEST_STEPS,
-        "eval_every": RANGE_TEST_STEPS,
+        "description": f"LR range test: SGD-momentum 0.9 on the digits MLP, {RANGE_TEST} (lr from 1e-4 to 10, "
+        "exponential ramp, 300 steps), analysed with lrsched.suggest_lr.",
+        "steps": RANGE_TEST.steps,
+        "eval_every": RANGE_TEST.steps,
         "seeds": 3,
         "tasks": ["digits-mlp"],
         "optimizers": [{"name": "sgd-momentum", "label": "SGD-momentum"}],
         "lrs": [1.0],
-        "schedules": [
-            {
-                "spec": f"exponential(init_value=1e-4, decay_rate=100000.0, decay_steps={RANGE_TEST_STEPS}, end_value=10.0)",
-                "label": "LR range test",
-            }
-        ],
+        "schedules": [{"spec": str(RANGE_TEST), "label": "LR range test"}],
     }
 
 
-def _e3_lr(records: Records) -> float:
-    found = [
-        range_test_lr(r["curves"]["lr"], r["curves"]["train_loss"])
-        for r in records
-        if r["labels"]["schedule"] == "LR range test"
-    ]
-    if not found:
-        raise LabError("e3: the LR range test produced no records.")
-    return float(f"{math.exp(sum(math.log(x) for x in found) / len(found)):.3g}")
-
-
 def _e3_main(records: Records) -> dict[str, Any]:
-    lr = _e3_lr(records)
+    top, steep = _e3_lrs(records)
     return {
         "name": "e3",
-        "description": f"Digits MLP, SGD-momentum 0.9, batch 32, 100-step budget, 5 seeds. LR range test suggestion: {lr:g} "
-        "(geometric mean over 3 seeds of the LR at the minimum smoothed loss).",
-        "expectation": "One-cycle with the range-test LR as peak reaches at least the test accuracy of a naive constant "
-        "LR (0.01) at 100 steps; the range test brackets a good LR within about 3x (Smith 2017; Smith & Topin 2017).",
+        "description": f"Digits MLP, SGD-momentum 0.9, batch 32, 100-step budget, 5 seeds. LR range test (3 seeds, "
+        f"lrsched.suggest_lr): lowest smoothed loss at lr {top:g}, steepest descent at lr {steep:g} "
+        "(geometric means over the seeds).",
+        "expectation": "One-cycle with the range test's LR (lowest smoothed loss) as peak reaches at least the test "
+        "accuracy of a naive constant LR (0.01) at 100 steps; the range test brackets a good LR within about 3x "
+        "(Smith 2017; Smith & Topin 2017).",
         "steps": 100,
         "eval_every": 10,
         "seeds": 5,
@@ -378,9 +380,10 @@ def _e3_main(records: Records) -> dict[str, Any]:
         "lrs": [1.0],
         "schedules": [
             {"spec": "constant(0.01)", "label": "constant 0.01 (naive)"},
-            {"spec": f"constant({lr / 3:.4g})", "label": f"constant {lr / 3:.3g} (range/3)"},
-            {"spec": f"one_cycle(peak_value={lr:g}, total_steps={{steps}})", "label": f"one-cycle peak {lr:g}"},
-            {"spec": f"cosine(init_value={lr / 3:.4g}, decay_steps={{steps}})", "label": f"cosine {lr / 3:.3g}"},
+            {"spec": f"constant({steep:g})", "label": f"constant {steep:g} (steepest descent)"},
+            {"spec": f"constant({top / 3:.3g})", "label": f"constant {top / 3:.3g} (range/3)"},
+            {"spec": f"one_cycle(peak_value={top:g}, total_steps={{steps}})", "label": f"one-cycle peak {top:g}"},
+            {"spec": f"cosine(init_value={top / 3:.3g}, decay_steps={{steps}})", "label": f"cosine {top / 3:.3g}"},
         ],
         "targets": {"digits-mlp": 0.9},
     }
@@ -388,7 +391,7 @@ def _e3_main(records: Records) -> dict[str, Any]:
 
 def _check_e3(records: Records) -> tuple[list[Claim], str]:
     main = [r for r in records if r["labels"]["schedule"] != "LR range test"]
-    lr = _e3_lr(records)
+    top, steep = _e3_lrs(records)
     f = _by_schedule(main)
     naive = f.get("constant 0.01 (naive)", [])
     one = next((v for s, v in f.items() if s.startswith("one-cycle")), [])
@@ -402,10 +405,27 @@ def _check_e3(records: Records) -> tuple[list[Claim], str]:
         Claim(
             "accuracy per schedule at 100 steps (descriptive)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())
         ),
+        Claim(
+            "LR range test per seed (lrsched.suggest_lr, descriptive)",
+            None,
+            "; ".join(
+                f"seed {r['run']['seed']}: {s.verdict}, lowest smoothed loss at lr {s.lr_at_min or math.nan:.3g}, "
+                f"steepest descent at {s.lr or math.nan:.3g}"
+                + (f", diverged from {s.lrs[s.diverged_at]:.3g}" if s.diverged_at is not None else "")
+                for r, s in ((r, analyse_range_test(r)) for r in records if r["labels"]["schedule"] == "LR range test")
+            ),
+        ),
     ]
+    steps = main[0]["run"]["steps"] if main else 0
+    seeds = len({r["run"]["seed"] for r in main})
+    tests = len([r for r in records if r["labels"]["schedule"] == "LR range test"])
     return claims, (
-        f"digits MLP 64-128-10, SGD-momentum 0.9, batch 32, 100 steps (2.4 epochs), 5 seeds; range-test LR {lr:g} "
-        "(pilot: 0.459). The benefit of one-cycle is a short-budget effect; at long budgets digits saturates."
+        f"digits MLP 64-128-10, SGD-momentum 0.9, batch 32, {steps} steps ({steps * 32 / 1347:.1f} epochs), "
+        f"{seeds} seeds; range test (lrsched.suggest_lr, {tests} seeds): lowest smoothed loss at lr {top:g}, "
+        f"steepest descent at {steep:g}. "
+        "suggest_lr smooths without lag (forward and backward EMA); a causal EMA puts the minimum at larger "
+        "rates (the quality anchors' pilot: 0.459). The benefit of one-cycle is a short-budget effect; at long "
+        "budgets digits saturates."
     )
 
 
