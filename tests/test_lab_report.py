@@ -110,3 +110,26 @@ def test_flags_study_report_without_builtin(tmp_path):
     run_study(st, tmp_path, backend="inline", progress=False)
     html = write_report(tmp_path).read_text()
     assert "Did the run meet it?" not in html and '<td class="num">0.2</td>' in html
+
+
+def test_builtin_claims_compare_schedules_paired_by_seed():
+    from lrsched.lab.studies import _by_schedule, _compare
+
+    def rec(schedule, seed, loss):
+        labels = {"task": "t", "optimizer": "o", "schedule": schedule}
+        return {"labels": labels, "run": {"seed": seed, "lr": 1.0}, "metric": "val_loss", "final": {"val_loss": loss}}
+
+    # seed 1 is worse for both schedules; "b" is better than "a" by 0.1, 0.2 and 0.0 on seeds 0, 1, 2
+    f = _by_schedule(
+        [rec("a", s, v) for s, v in ((2, 1.5), (0, 1.1), (1, 2.2))]
+        + [rec("b", 0, 1.0), rec("b", 1, 2.0), rec("b", 2, 1.5)]
+    )
+    assert f["a"] == [1.1, 2.2, 1.5] and f["a"].seeds == [0, 1, 2]
+    # differences b - a: -0.1, -0.2, 0.0: mean -0.1, sample sd 0.1, standard error 0.1 / sqrt(3) = 0.058
+    assert _compare(f["b"], f["a"]) == (
+        "difference -0.100, standard error 0.058 (paired over 3 seeds, higher in 0 of 3) (within 2 s.e.: seed noise)"
+    )
+    # without matching seeds: unpaired, sqrt(sd_b^2 / 3 + sd_a^2 / 3) = sqrt(0.25 / 3 + 0.31 / 3) = 0.432
+    assert _compare(f["b"], [1.1, 2.2, 1.5]) == (
+        "difference -0.100, standard error 0.432 (unpaired) (within 2 s.e.: seed noise)"
+    )

@@ -80,12 +80,23 @@ class Builtin:
 
 
 # ------------------------------------------------------------------------------ helpers
-def _by_schedule(records: Records, task_label: str | None = None) -> dict[str, list[float | None]]:
-    out: dict[str, list[float | None]] = {}
+class _Finals(list[float | None]):
+    """Final metric values of one schedule, with each value's seed (for paired comparisons)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seeds: list[int] = []
+
+
+def _by_schedule(records: Records, task_label: str | None = None) -> dict[str, _Finals]:
+    out: dict[str, _Finals] = {}
     for key, rs in group(records).items():
         if task_label is not None and key[0] != task_label:
             continue
-        out.setdefault(key[2], []).extend(r["final"].get(r["metric"]) for r in rs)
+        finals = out.setdefault(key[2], _Finals())
+        for r in sorted(rs, key=lambda r: r["run"]["seed"]):
+            finals.append(r["final"].get(r["metric"]))
+            finals.seeds.append(r["run"]["seed"])
     return out
 
 
@@ -101,17 +112,35 @@ def _mean(values: Sequence[float | None]) -> float:
     return math.inf if m is None else m
 
 
-def _stderr_diff(a: Sequence[float | None], b: Sequence[float | None]) -> float:
-    sa, sb = mean_std(a), mean_std(b)
-    va = (sa[1] or 0.0) ** 2 / max(sa[2], 1)
-    vb = (sb[1] or 0.0) ** 2 / max(sb[2], 1)
-    return math.sqrt(va + vb)
+def _paired(a: Sequence[float | None], b: Sequence[float | None]) -> list[float] | None:
+    """Per-seed differences ``a - b`` when both ran the same seeds (same initialisation and batches)."""
+    seeds_a, seeds_b = getattr(a, "seeds", None), getattr(b, "seeds", None)
+    if seeds_a is None or seeds_a != seeds_b or len(set(seeds_a)) != len(seeds_a) or len(seeds_a) < 2:
+        return None
+    if any(v is None for v in [*a, *b]):
+        return None
+    return [float(x) - float(y) for x, y in zip(a, b, strict=True)]  # type: ignore[arg-type]
 
 
-def _noise_note(gap: float, se: float) -> str:
-    return f"difference {gap:+.3f}, standard error {se:.3f}" + (
-        " (within 2 s.e.: seed noise)" if abs(gap) < 2 * se else ""
-    )
+def _compare(a: Sequence[float | None], b: Sequence[float | None]) -> str:
+    """``mean(a) - mean(b)`` with its standard error: paired by seed where possible, else unpaired.
+
+    Runs of one seed share the initialisation and the batch order, so the per-seed difference
+    removes most of the seed-to-seed spread; its standard error is ``sd(differences) / sqrt(n)``.
+    """
+    gap = _mean(a) - _mean(b)
+    diffs = _paired(a, b)
+    if diffs is not None:
+        _, sd, n = mean_std(diffs)
+        se = (sd or 0.0) / math.sqrt(n)
+        worse = sum(d > 0 for d in diffs)
+        how = f"paired over {n} seeds, higher in {worse} of {n}"
+    else:
+        sa, sb = mean_std(a), mean_std(b)
+        se = math.sqrt((sa[1] or 0.0) ** 2 / max(sa[2], 1) + (sb[1] or 0.0) ** 2 / max(sb[2], 1))
+        how = "unpaired"
+    noise = " (within 2 s.e.: seed noise)" if abs(gap) < 2 * se else ""
+    return f"difference {gap:+.3f}, standard error {se:.3f} ({how}){noise}"
 
 
 def _charlm_regime(records: Records, lr: str) -> str:
@@ -168,18 +197,16 @@ def _check_quick(records: Records) -> tuple[list[Claim], str]:
     claims = []
     for opt in dict.fromkeys(r["labels"]["optimizer"] for r in records):
         finals = _by_schedule([r for r in records if r["labels"]["optimizer"] == opt])
-        const = finals.get("constant", [])
+        const = finals.get("constant", _Finals())
         decays = [s for s in finals if s != "constant"]
         if not const or not decays:
             continue
         best = max(decays, key=lambda s: _mean([None if v is None else -v for v in finals[s]]) * -1)
-        gap = _mean(finals[best]) - _mean(const)
         claims.append(
             Claim(
                 f"{opt}: best decaying schedule ({best}) vs constant, final test accuracy",
                 None,
-                f"{_noise_note(gap, _stderr_diff(finals[best], const))}. "
-                + "; ".join(f"{s}: {_fmt(v)}" for s, v in finals.items()),
+                f"{_compare(finals[best], const)}. " + "; ".join(f"{s}: {_fmt(v)}" for s, v in finals.items()),
             )
         )
     n = len({r["run"]["seed"] for r in records})
@@ -234,7 +261,7 @@ def _e1(_: Records) -> dict[str, Any]:
 
 def _check_e1(records: Records) -> tuple[list[Claim], str]:
     f = _by_schedule(records)
-    const = f.get("constant", [])
+    const = f.get("constant", _Finals())
     claims = []
     decaying = [s for s in f if s != "constant"]
     worst_gap = max((_mean(f[s]) - _mean(const) for s in decaying), default=math.inf)
@@ -242,21 +269,21 @@ def _check_e1(records: Records) -> tuple[list[Claim], str]:
         Claim(
             "every decaying schedule ends >= 0.03 nats below constant",
             bool(decaying) and worst_gap <= -0.03,
-            "; ".join(f"{s}: {_noise_note(_mean(f[s]) - _mean(const), _stderr_diff(f[s], const))}" for s in decaying),
+            "; ".join(f"{s}: {_compare(f[s], const)}" for s in decaying),
         )
     )
-    cos = min(("cosine to 10%", "cosine to 0"), key=lambda s: _mean(f.get(s, [])))
+    cos = min(("cosine to 10%", "cosine to 0"), key=lambda s: _mean(f.get(s, _Finals())))
     for w in ("WSD 20% linear", "WSD 20% 1-sqrt"):
-        gap = _mean(f.get(w, [])) - _mean(f.get(cos, []))
+        gap = _mean(f.get(w, _Finals())) - _mean(f.get(cos, _Finals()))
         claims.append(
             Claim(
                 f"{w} ends within 0.02 nats of {cos} or below",
                 gap <= 0.02,
-                _noise_note(gap, _stderr_diff(f.get(w, []), f.get(cos, []))),
+                _compare(f.get(w, _Finals()), f.get(cos, _Finals())),
             )
         )
-    gap = _mean(f.get("WSD 20% 1-sqrt", [])) - _mean(f.get("WSD 20% linear", []))
-    claims.append(Claim("(1-sqrt) cooldown vs linear cooldown (descriptive)", None, _noise_note(gap, 0.0)))
+    sqrt_vs_linear = _compare(f.get("WSD 20% 1-sqrt", _Finals()), f.get("WSD 20% linear", _Finals()))
+    claims.append(Claim("(1-sqrt) cooldown vs linear cooldown (descriptive)", None, sqrt_vs_linear))
     claims.append(
         Claim(
             "final validation loss per schedule (nats/byte)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())
@@ -295,14 +322,14 @@ def _check_e2(records: Records) -> tuple[list[Claim], str]:
     claims = []
     for task, rule in (("post-LN", "> 0.05"), ("pre-LN", "< 0.03")):
         f = _by_schedule(records, task)
-        a, b = f.get("no warmup", []), f.get("warmup 100", [])
+        a, b = f.get("no warmup", _Finals()), f.get("warmup 100", _Finals())
         gap = _mean(a) - _mean(b)
         met = gap > 0.05 if task == "post-LN" else abs(gap) < 0.03
         claims.append(
             Claim(
                 f"{task}: no warmup minus warmup {rule} nats",
                 met,
-                f"no warmup {_fmt(a)}, warmup {_fmt(b)}; {_noise_note(gap, _stderr_diff(a, b))}",
+                f"no warmup {_fmt(a)}, warmup {_fmt(b)}; {_compare(a, b)}",
             )
         )
     return claims, _charlm_regime(records, "1e-2") + " Gradient clipping at 1.0 narrows the post-LN gap."
@@ -393,14 +420,14 @@ def _check_e3(records: Records) -> tuple[list[Claim], str]:
     main = [r for r in records if r["labels"]["schedule"] != "LR range test"]
     top, steep = _e3_lrs(records)
     f = _by_schedule(main)
-    naive = f.get("constant 0.01 (naive)", [])
-    one = next((v for s, v in f.items() if s.startswith("one-cycle")), [])
+    naive = f.get("constant 0.01 (naive)", _Finals())
+    one = next((v for s, v in f.items() if s.startswith("one-cycle")), _Finals())
     gap = _mean(one) - _mean(naive)
     claims = [
         Claim(
             "one-cycle at the range-test LR >= naive constant LR at 100 steps (test accuracy)",
             bool(one) and gap >= 0,
-            f"one-cycle {_fmt(one)}, naive constant {_fmt(naive)}; {_noise_note(gap, _stderr_diff(one, naive))}",
+            f"one-cycle {_fmt(one)}, naive constant {_fmt(naive)}; {_compare(one, naive)}",
         ),
         Claim(
             "accuracy per schedule at 100 steps (descriptive)", None, "; ".join(f"{s}: {_fmt(v)}" for s, v in f.items())
