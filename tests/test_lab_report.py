@@ -1,5 +1,6 @@
 """The report: HTML with curves, a results table and the claims; it renders in headless Chromium."""
 
+import math
 import re
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import pytest
 from lrsched.lab import LabError
 from lrsched.lab.report import write_report
 from lrsched.lab.runner import run_study
-from lrsched.lab.studies import builtins, range_test_lr, run_builtin
+from lrsched.lab.studies import RANGE_TEST, analyse_range_test, builtins, run_builtin
 from lrsched.lab.study import study_from_dict
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
@@ -57,12 +58,19 @@ def test_report_renders_in_headless_chromium(report):
     assert 'data-images-loaded="1/1"' in dom
 
 
-def test_range_test_suggestion():
-    # smoothing off: the LR at the minimum loss before the loss exceeds 4x the minimum
-    lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
-    assert range_test_lr(lrs, [2.3, 2.2, 1.5, 0.4, 0.9, 5.0], beta=0.0) == 0.1
-    assert range_test_lr(lrs, [2.3, 2.2, 1.5, 0.4, 2.0, 0.1], beta=0.0) == 0.1  # stopped at 2.0 > 4 x 0.4
-    assert range_test_lr(lrs, [2.3, 1.0, None, 0.1, 0.1, 0.1], beta=0.0) == 1e-3  # stopped at divergence
+def test_range_test_pairs_each_lr_with_the_loss_after_its_update():
+    # lab curves: train_loss[k] is measured before update k, so lr[k] goes with train_loss[k + 1]
+    lrs = [float(v) for v in RANGE_TEST(range(120))]
+    assert lrs[0] == 1e-4 and lrs[60] == pytest.approx(1e-4 * 1e5 ** (60 / 299))  # 1.0077e-3, nearest to 1e-3
+    after = [2.5 - 2.0 / (1 + math.exp(-6 * (math.log10(v) + 3.0))) for v in lrs]  # falls fastest at lr = 1e-3
+    record = {"curves": {"lr": lrs, "train_loss": [2.5, *after[:-1]]}}
+    s = analyse_range_test(record, beta=0.0)
+    assert s.verdict == "ok" and len(s.lrs) == 119
+    assert s.lr == lrs[60]  # pairing lr[k] with train_loss[k] would give lrs[61]
+    # a run stopped by a non-finite loss (recorded as None) is cut there
+    stopped = {"curves": {"lr": lrs[:101], "train_loss": [2.5, *after[:99], None]}}
+    s = analyse_range_test(stopped, beta=0.0)
+    assert s.diverged_at == 99 and s.verdict == "ok" and s.lr == lrs[60]
 
 
 def test_builtin_studies_validate_and_say_what_they_expect():
@@ -102,3 +110,26 @@ def test_flags_study_report_without_builtin(tmp_path):
     run_study(st, tmp_path, backend="inline", progress=False)
     html = write_report(tmp_path).read_text()
     assert "Did the run meet it?" not in html and '<td class="num">0.2</td>' in html
+
+
+def test_builtin_claims_compare_schedules_paired_by_seed():
+    from lrsched.lab.studies import _by_schedule, _compare
+
+    def rec(schedule, seed, loss):
+        labels = {"task": "t", "optimizer": "o", "schedule": schedule}
+        return {"labels": labels, "run": {"seed": seed, "lr": 1.0}, "metric": "val_loss", "final": {"val_loss": loss}}
+
+    # seed 1 is worse for both schedules; "b" is better than "a" by 0.1, 0.2 and 0.0 on seeds 0, 1, 2
+    f = _by_schedule(
+        [rec("a", s, v) for s, v in ((2, 1.5), (0, 1.1), (1, 2.2))]
+        + [rec("b", 0, 1.0), rec("b", 1, 2.0), rec("b", 2, 1.5)]
+    )
+    assert f["a"] == [1.1, 2.2, 1.5] and f["a"].seeds == [0, 1, 2]
+    # differences b - a: -0.1, -0.2, 0.0: mean -0.1, sample sd 0.1, standard error 0.1 / sqrt(3) = 0.058
+    assert _compare(f["b"], f["a"]) == (
+        "difference -0.100, standard error 0.058 (paired over 3 seeds, higher in 0 of 3) (within 2 s.e.: seed noise)"
+    )
+    # without matching seeds: unpaired, sqrt(sd_b^2 / 3 + sd_a^2 / 3) = sqrt(0.25 / 3 + 0.31 / 3) = 0.432
+    assert _compare(f["b"], [1.1, 2.2, 1.5]) == (
+        "difference -0.100, standard error 0.432 (unpaired) (within 2 s.e.: seed noise)"
+    )

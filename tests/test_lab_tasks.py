@@ -12,7 +12,7 @@ import lrsched
 from lrsched.lab import LabError, tasks
 from lrsched.lab.idx import write_idx
 from lrsched.lab.optimizers import optimizers
-from lrsched.lab.runner import VOLATILE_FIELDS, apply_lr, train
+from lrsched.lab.runner import VOLATILE_FIELDS, train
 from lrsched.lab.study import RunSpec, study_from_dict
 
 TINY_LM = {
@@ -134,13 +134,34 @@ def test_learning_rate_is_lr_times_schedule_and_is_applied():
     assert len(set(val_losses(frozen))) == 1
 
 
-def test_apply_lr_sets_every_param_group():
-    import torch
+@pytest.mark.parametrize("optimizer", ["adam", "schedulefree-adamw"])
+def test_the_lrsched_torch_scheduler_drives_the_optimizer(monkeypatch, optimizer):
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-    w1, w2 = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2))
-    opt = torch.optim.SGD([{"params": [w1]}, {"params": [w2], "lr": 5.0}], lr=1.0)
-    apply_lr(opt, 0.125)
-    assert [g["lr"] for g in opt.param_groups] == [0.125, 0.125]
+    import lrsched.torch
+
+    built = []
+
+    class Spy(lrsched.torch.Scheduler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(lrsched.torch, "Scheduler", Spy)
+    seen = []  # the learning rate each optimizer.step() really uses
+    hook = register_optimizer_step_pre_hook(lambda opt, args, kwargs: seen.append(opt.param_groups[0]["lr"]))
+    try:
+        schedule = "warmup(cosine(init_value=1.0, decay_steps=4), steps=2)"
+        record = train(spec(optimizer=optimizer, lr=0.2, schedule=schedule, steps=7, eval_every=7))
+    finally:
+        hook.remove()
+    # 0.2 x [0, 0.5, 1, cos^2(pi/8), 0.5, sin^2(pi/8), 0]: hand-computed, warmup then cosine over 4 steps
+    expected = [0.0, 0.1, 0.2, 0.2 * (1 + math.cos(math.pi / 4)) / 2, 0.1, 0.2 * (1 - math.cos(math.pi / 4)) / 2, 0.0]
+    assert record["curves"]["lr"] == pytest.approx(expected, abs=1e-15)
+    assert seen == record["curves"]["lr"]
+    assert len(built) == 1 and built[0].state_dict()["step"] == 7
+    assert built[0].state_dict()["schedule"] == record["lr_schedule"]
+    assert record["status"] == "ok"
 
 
 @pytest.mark.parametrize("name", sorted(optimizers()))

@@ -2,8 +2,8 @@
 
 Every entry builds a ``torch.optim`` optimizer (or the ``schedulefree`` package's
 ``AdamWScheduleFree``) from the model parameters, a peak learning rate and options. The lab then
-sets the learning rate before every update (see :func:`lrsched.lab.runner.apply_lr`), so the
-optimizer's own ``lr`` is only the starting value.
+drives the learning rate with :class:`lrsched.torch.Scheduler` (see :mod:`lrsched.lab.runner`), so
+the optimizer's own ``lr`` is only the starting value.
 
 ========================  =========================================  ===========
 name                      optimizer                                  default lr

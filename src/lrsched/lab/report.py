@@ -113,7 +113,7 @@ def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: st
         for ax in axes[1]:
             ax.set_ylim(top=min(ax.get_ylim()[1], 5.0))
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 4), frameon=False)
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 3 * len(columns), 4), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -1,8 +1,10 @@
 """The training loop of one run, and sweeps that run a study into a results folder.
 
-The learning rate is applied by :func:`apply_lr`, the one place where the lab touches an optimizer's
-learning rate: before update ``k`` (k from 0) every parameter group gets
-``lr * schedule(k)`` (see :mod:`lrsched.lab.study`).
+The learning rate is applied as a user would apply it: by the PyTorch adapter
+:class:`lrsched.torch.Scheduler`, driving the absolute schedule ``lrsched.scale(schedule, factor=lr)``.
+Before update ``k`` (k from 0) every parameter group holds ``lr * schedule(k)`` (see
+:mod:`lrsched.lab.study`); the recorded learning-rate curve is read back from the optimizer just
+before each ``optimizer.step()``, so it is the rate that was really used.
 
 Example:
     >>> from lrsched.lab.study import study_from_dict
@@ -28,9 +30,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._compose import Scale
+from .. import scale
 from .._serialize import to_config
 from .._spec import parse
 from . import optimizers as _opt
@@ -39,21 +41,12 @@ from .errors import LabError
 from .store import RECORD_FORMAT, Store
 from .study import RunSpec, Study
 
-if TYPE_CHECKING:
-    import torch
-
-__all__ = ["apply_lr", "train", "run_study", "SweepSummary", "VOLATILE_FIELDS"]
+__all__ = ["train", "run_study", "SweepSummary", "VOLATILE_FIELDS"]
 
 VOLATILE_FIELDS = ("wall_s", "steps_per_s", "finished_at", "host")
 """Record fields that change from one execution to the next (timings, machine); the rest is deterministic."""
 
 Progress = Callable[[int, int], None]
-
-
-def apply_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    """Set the learning rate of every parameter group of ``optimizer`` to ``lr`` (before an update)."""
-    for group in optimizer.param_groups:
-        group["lr"] = lr
 
 
 def _finite(x: float) -> float | None:
@@ -88,14 +81,17 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
     """
     import torch
 
+    from ..torch import Scheduler, current_lr
+
     run = RunSpec(**spec)
     torch.set_num_threads(threads)
-    schedule = Scale(parse(run.schedule), factor=run.lr)
+    schedule = scale(parse(run.schedule), factor=run.lr)
     task = _tasks.get_task(run.task)
     kind = _opt.get_optimizer(run.optimizer)
     problem = task.build(_tasks.resolve_options(task, run.task_options), run.seed)
     model = problem.model
     optimizer = _opt.build(kind, model.parameters(), schedule(0), run.optimizer_options)
+    scheduler = Scheduler(optimizer, schedule)  # writes lr * schedule(0) into every param group
 
     def evaluate() -> dict[str, float]:
         model.eval()
@@ -125,8 +121,7 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
     log_eval(0)
     start = time.perf_counter()
     for k in range(run.steps):
-        lr = schedule(k)
-        apply_lr(optimizer, lr)
+        lr = current_lr(optimizer)[0]  # lr * schedule(k), written by the scheduler
         loss = problem.loss(k)
         value = float(loss.detach())
         lrs.append(lr)
@@ -139,6 +134,7 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
         if run.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
         optimizer.step()
+        scheduler.step()
         done = k + 1
         if (done % run.eval_every == 0 or done == run.steps) and not log_eval(done):
             status = "diverged"

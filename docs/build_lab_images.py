@@ -1,0 +1,53 @@
+"""Make docs/images/lab_<study>.png from the report of a finished built-in study.
+
+The report's figures of the study's last stage (one per task, side by side) are joined, scaled down
+and stored with a 64-colour palette, so each picture stays well under 80 KB.
+
+    lrsched lab run e1 --out /tmp/lab-e1
+    python docs/build_lab_images.py /tmp/lab-e1 [/tmp/lab-e2 ...]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))  # use this tree's lrsched
+
+from PIL import Image, ImageDraw  # noqa: E402
+
+from lrsched.lab.report import write_report  # noqa: E402
+
+IMAGES = ROOT / "docs" / "images"
+HEIGHT = 640  # pixels
+
+
+def build(folder: Path) -> Path:
+    report = write_report(folder)
+    manifest = json.loads((folder / "study.json").read_text())
+    name = manifest.get("builtin") or manifest["study"]["name"]
+    steps = manifest["study"]["steps"]
+    figures = sorted(report.parent.glob(f"*-{steps}.png"), reverse=True)  # e2: pre-LN left, post-LN right
+    if not figures:
+        raise SystemExit(f"{folder}: the report has no figure for {steps} steps")
+    parts = [Image.open(f).convert("RGB") for f in figures]
+    parts = [p.resize((round(p.width * HEIGHT / p.height), HEIGHT), Image.LANCZOS) for p in parts]
+    joined = Image.new("RGB", (sum(p.width for p in parts), HEIGHT), "white")
+    x = 0
+    draw = ImageDraw.Draw(joined)
+    for p, f in zip(parts, figures, strict=True):
+        joined.paste(p, (x, 0))
+        if len(parts) > 1:  # name each panel by its task (the report's file name without the steps)
+            draw.text((x + 8, 6), f.stem.rsplit("-", 1)[0], fill="black", font_size=16)
+        x += p.width
+    out = IMAGES / f"lab_{name}.png"
+    joined.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+    print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB from {', '.join(f.name for f in figures)}")
+    return out
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        build(Path(arg))
