@@ -46,6 +46,20 @@ def _lr(owner: str, lr: Any) -> float:
     return a.nonneg(owner, "lr", lr)
 
 
+def _warmup_to_floor(
+    owner: str, lr: Any, warmup_updates: Any, min_lr: Any, warmup_init_lr: Any
+) -> tuple[float, float, float, float]:
+    """Checked ``(lr, warmup_updates, min_lr, warmup_init_lr)`` of the schedulers that decay to ``min_lr``
+    (``warmup_init_lr < 0`` means "start from ``min_lr``", as fairseq does)."""
+    lr = _lr(owner, lr)
+    w = a.nonneg(owner, "warmup_updates", warmup_updates)
+    low = a.nonneg(owner, "min_lr", min_lr)
+    if not lr > low:
+        raise a.v.fail(owner, "lr", f"> min_lr={min_lr!r}", lr)
+    init = a.real(owner, "warmup_init_lr", warmup_init_lr)
+    return lr, w, low, (low if init < 0 else init)
+
+
 def inverse_sqrt(lr: float, warmup_updates: int = 4000, warmup_init_lr: float = -1) -> Schedule:
     r"""``--lr-scheduler inverse_sqrt``: linear warmup, then :math:`\eta\sqrt{W/n}`.
 
@@ -204,13 +218,7 @@ def cosine(
         (1.0, 0.5, 0.1)
     """
     owner = "cosine"
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "warmup_updates", warmup_updates)
-    low = a.nonneg(owner, "min_lr", min_lr)
-    if not lr > low:
-        raise a.v.fail(owner, "lr", f"> min_lr={min_lr!r}", lr)
-    init = a.real(owner, "warmup_init_lr", warmup_init_lr)
-    init = low if init < 0 else init
+    lr, w, low, init = _warmup_to_floor(owner, lr, warmup_updates, min_lr, warmup_init_lr)
     m = a.positive(owner, "t_mult", t_mult)
     if m < 1:
         raise a.unsupported(owner, "t_mult", t_mult, ">= 1", "shrinking periods run out and fairseq raises")
@@ -296,13 +304,7 @@ def step(
         (1.0, 0.5, 0.25, 0.2)
     """
     owner = "step"
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "warmup_updates", warmup_updates)
-    low = a.nonneg(owner, "min_lr", min_lr)
-    if not lr > low:
-        raise a.v.fail(owner, "lr", f"> min_lr={min_lr!r}", lr)
-    init = a.real(owner, "warmup_init_lr", warmup_init_lr)
-    init = low if init < 0 else init
+    lr, w, low, init = _warmup_to_floor(owner, lr, warmup_updates, min_lr, warmup_init_lr)
     k = a.positive(owner, "lr_deacy_period", lr_deacy_period)
     r = a.positive(owner, "lr_decay", lr_decay)
     if r > 1:
