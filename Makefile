@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml requirements/dev.txt requirements/constraints.txt requi
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m lrsched demo --out out
-	$(PY) -m lrsched lab demo
+	$(PY) -m lrplan demo --out out
+	$(PY) -m lrplan lab demo
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks

@@ -15,7 +15,7 @@ import timeit
 
 import numpy as np
 
-import lrsched as L
+import lrplan as L
 
 PEAK, WARMUP, TIMESCALE, START, COOL = 1e-3, 1000, 5000.0, 800_000, 200_000
 SCHEDULE = L.cooldown(
@@ -62,21 +62,21 @@ def main() -> None:
     t_ours = best(lambda: [SCHEDULE(k) for k in ks], number=3) / len(ks)
     t_floor = best(lambda: [closed_form(k) for k in ks], number=3) / len(ks)
     print(
-        f"(a) Python int, per call: lrsched {t_ours * 1e9:7.0f} ns   hand-written {t_floor * 1e9:7.0f} ns   "
+        f"(a) Python int, per call: lrplan {t_ours * 1e9:7.0f} ns   hand-written {t_floor * 1e9:7.0f} ns   "
         f"ratio {t_ours / t_floor:.2f}x (goal <= 5x)"
     )
 
     t_vec = best(lambda: SCHEDULE(steps), number=1, repeat=5)
     t_np = best(lambda: numpy_form(steps), number=1, repeat=5)
     print(
-        f"(b) 1,000,000 steps, NumPy: lrsched {t_vec * 1e3:7.1f} ms   hand-written {t_np * 1e3:7.1f} ms   "
+        f"(b) 1,000,000 steps, NumPy: lrplan {t_vec * 1e3:7.1f} ms   hand-written {t_np * 1e3:7.1f} ms   "
         f"ratio {t_vec / t_np:.2f}x (goal <= 1.5x)"
     )
 
     try:
         import torch
     except ImportError:
-        print("(c) skipped: torch is not installed (pip install 'lrsched[torch]')")
+        print("(c) skipped: torch is not installed (pip install 'lrplan[torch]')")
         return
     import warnings
 
@@ -100,8 +100,8 @@ def main() -> None:
     t_torch = best(torch_curve, number=1, repeat=3) / loop_steps
     per_step_ours = t_vec / N
     print(
-        f"(c) curve, per step: lrsched (vectorised) {per_step_ours * 1e9:7.1f} ns   "
-        f"optimizer + LambdaLR loop {t_torch * 1e9:9.0f} ns   lrsched is {t_torch / per_step_ours:,.0f}x faster "
+        f"(c) curve, per step: lrplan (vectorised) {per_step_ours * 1e9:7.1f} ns   "
+        f"optimizer + LambdaLR loop {t_torch * 1e9:9.0f} ns   lrplan is {t_torch / per_step_ours:,.0f}x faster "
         "(goal >= 500x)"
     )
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, torch {torch.__version__}")

@@ -1,8 +1,8 @@
-"""lrsched against optax and Keras schedules, measured in one run.
+"""lrplan against optax and Keras schedules, measured in one run.
 
-1. A jitted optax AdamW train step (small MLP) driven by an lrsched warmup-cosine schedule, against the
+1. A jitted optax AdamW train step (small MLP) driven by an lrplan warmup-cosine schedule, against the
    same step driven by ``optax.warmup_cosine_decay_schedule`` (goal: <= 1.1x).
-2. The eager per-call time of ``lrsched.keras.Schedule`` against ``keras.optimizers.schedules.CosineDecay``
+2. The eager per-call time of ``lrplan.keras.Schedule`` against ``keras.optimizers.schedules.CosineDecay``
    with warmup, on the jax backend (goal: >= 100x faster) and on the torch backend (goal: <= 0.5x the
    time), for a Python int step (what a logging callback passes) and for the optimizer's ``iterations``
    variable. Each Keras backend runs in its own subprocess (the backend is fixed per process).
@@ -26,10 +26,10 @@ PEAK, END, WARMUP, DECAY = 1e-3, 1e-5, 200, 1800
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _lrsched_schedule() -> Any:
-    import lrsched
+def _lrplan_schedule() -> Any:
+    import lrplan
 
-    return lrsched.warmup(lrsched.cosine(init_value=PEAK, decay_steps=DECAY, end_value=END), steps=WARMUP)
+    return lrplan.warmup(lrplan.cosine(init_value=PEAK, decay_steps=DECAY, end_value=END), steps=WARMUP)
 
 
 def _best_per_call(fns: dict[str, Callable[[], Any]], calls: int, rounds: int) -> dict[str, float]:
@@ -49,7 +49,7 @@ def optax_train_step(steps: int = 1000, rounds: int = 5) -> dict[str, Any]:
     import jax.numpy as jnp
     import optax
 
-    ours = _lrsched_schedule()
+    ours = _lrplan_schedule()
     theirs = optax.warmup_cosine_decay_schedule(
         init_value=0.0, peak_value=PEAK, warmup_steps=WARMUP, decay_steps=WARMUP + DECAY, end_value=END
     )
@@ -91,12 +91,12 @@ def optax_train_step(steps: int = 1000, rounds: int = 5) -> dict[str, Any]:
 
         return run
 
-    per_run = _best_per_call({"lrsched": make(ours), "optax": make(theirs)}, calls=1, rounds=rounds)
+    per_run = _best_per_call({"lrplan": make(ours), "optax": make(theirs)}, calls=1, rounds=rounds)
     per_step = {k: v / steps for k, v in per_run.items()}
     return {
-        "lrsched_us": per_step["lrsched"] * 1e6,
+        "lrplan_us": per_step["lrplan"] * 1e6,
         "optax_us": per_step["optax"] * 1e6,
-        "ratio": per_step["lrsched"] / per_step["optax"],
+        "ratio": per_step["lrplan"] / per_step["optax"],
         "max_value_diff": max_diff,
     }
 
@@ -105,9 +105,9 @@ def keras_eager(rounds: int = 5) -> dict[str, Any]:
     """Runs inside a subprocess with KERAS_BACKEND set."""
     import keras
 
-    import lrsched.keras
+    import lrplan.keras
 
-    ours = lrsched.keras.Schedule(_lrsched_schedule())
+    ours = lrplan.keras.Schedule(_lrplan_schedule())
     theirs = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, decay_steps=DECAY, alpha=END / PEAK, warmup_target=PEAK, warmup_steps=WARMUP
     )
@@ -119,8 +119,8 @@ def keras_eager(rounds: int = 5) -> dict[str, Any]:
     calls = 20 if backend == "jax" else 300
     out: dict[str, Any] = {"backend": backend, "max_value_diff": max(checks)}
     for kind, step in (("int", 700), ("variable", variable)):
-        t = _best_per_call({"lrsched": lambda s=step: ours(s), "keras": lambda s=step: theirs(s)}, calls, rounds)
-        out[kind] = {"lrsched_us": t["lrsched"] * 1e6, "keras_us": t["keras"] * 1e6, "ratio": t["lrsched"] / t["keras"]}
+        t = _best_per_call({"lrplan": lambda s=step: ours(s), "keras": lambda s=step: theirs(s)}, calls, rounds)
+        out[kind] = {"lrplan_us": t["lrplan"] * 1e6, "keras_us": t["keras"] * 1e6, "ratio": t["lrplan"] / t["keras"]}
     return out
 
 
@@ -143,7 +143,7 @@ def main() -> None:
     r = optax_train_step()
     print("jitted optax AdamW train step (MLP 32-64-1, batch 128), per step, best of 5 rounds of 1000 steps:")
     print(
-        f"  lrsched warmup-cosine {r['lrsched_us']:8.1f} us   optax.warmup_cosine_decay_schedule {r['optax_us']:8.1f} us"
+        f"  lrplan warmup-cosine {r['lrplan_us']:8.1f} us   optax.warmup_cosine_decay_schedule {r['optax_us']:8.1f} us"
         f"   ratio {r['ratio']:.3f}x (goal <= 1.1x)   max |value diff| {r['max_value_diff']:.2e}"
     )
     goals = {"jax": ("faster", 100.0), "torch": ("ratio", 0.5)}
@@ -161,7 +161,7 @@ def main() -> None:
                 else f"ratio {v['ratio']:.3f}x (goal <= {goal[1]}x)"
             )
             print(
-                f"  step={kind:8s} lrsched.keras.Schedule {v['lrsched_us']:9.1f} us   CosineDecay {v['keras_us']:9.1f} us"
+                f"  step={kind:8s} lrplan.keras.Schedule {v['lrplan_us']:9.1f} us   CosineDecay {v['keras_us']:9.1f} us"
                 f"   {verdict}"
             )
 

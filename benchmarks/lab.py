@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from lrsched.lab.idx import write_idx
-from lrsched.lab.runner import run_study, train
-from lrsched.lab.study import study_from_dict
+from lrplan.lab.idx import write_idx
+from lrplan.lab.runner import run_study, train
+from lrplan.lab.study import study_from_dict
 
 
 def fake_mnist(root: Path, n: int = 2000) -> None:

@@ -1,8 +1,8 @@
-"""Per-``step()`` cost of lrsched.torch.Scheduler against torch's own schedulers, measured in one run.
+"""Per-``step()`` cost of lrplan.torch.Scheduler against torch's own schedulers, measured in one run.
 
 The curve is a linear warmup (from 1% of the peak) followed by a cosine decay, driven three ways:
 
-* ``lrsched``: ``lrsched.torch.Scheduler(opt, warmup(cosine(...), steps=W, init_value=0.01 * peak))``
+* ``lrplan``: ``lrplan.torch.Scheduler(opt, warmup(cosine(...), steps=W, init_value=0.01 * peak))``
 * ``LambdaLR``: a hand-written Python lambda computing the same factor
 * ``SequentialLR``: ``SequentialLR([LinearLR, CosineAnnealingLR], milestones=[W])``
 
@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import torch
 
-import lrsched as L
-import lrsched.torch
+import lrplan as L
+import lrplan.torch
 
 PEAK, W, D = 3e-4, 200, 1800
 STEPS, ROUNDS = 2000, 7
@@ -46,8 +46,8 @@ def make_optimizer(groups: int, tensor: bool) -> torch.optim.Optimizer:
 
 
 def build(kind: str, opt: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LRScheduler:
-    if kind == "lrsched":
-        return lrsched.torch.Scheduler(opt, SCHEDULE)
+    if kind == "lrplan":
+        return lrplan.torch.Scheduler(opt, SCHEDULE)
     if kind == "LambdaLR":
         return torch.optim.lr_scheduler.LambdaLR(opt, factor)
     warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.01, end_factor=1.0, total_iters=W)
@@ -68,7 +68,7 @@ def time_steps(kind: str, groups: int, tensor: bool) -> float:
 
 def check_same_curve(groups: int, tensor: bool) -> None:
     curves = []
-    for kind in ("lrsched", "LambdaLR", "SequentialLR"):
+    for kind in ("lrplan", "LambdaLR", "SequentialLR"):
         opt = make_optimizer(groups, tensor)
         sched = build(kind, opt)
         out = []
@@ -85,23 +85,23 @@ def check_same_curve(groups: int, tensor: bool) -> None:
 def main() -> None:
     warnings.simplefilter("ignore")
     print(f"torch {torch.__version__}; {STEPS} steps x {ROUNDS} rounds, best round; microseconds per step()")
-    print(f"{'groups':>6} {'lr':>6} {'lrsched':>9} {'LambdaLR':>9} {'Sequential':>11} {'vs Lambda':>10} {'vs Seq':>8}")
+    print(f"{'groups':>6} {'lr':>6} {'lrplan':>9} {'LambdaLR':>9} {'Sequential':>11} {'vs Lambda':>10} {'vs Seq':>8}")
     worst = 0.0
     for groups in (1, 10):
         for tensor in (False, True):
             check_same_curve(groups, tensor)
-            best = {"lrsched": math.inf, "LambdaLR": math.inf, "SequentialLR": math.inf}
+            best = {"lrplan": math.inf, "LambdaLR": math.inf, "SequentialLR": math.inf}
             for _ in range(ROUNDS):
                 for kind in best:
                     best[kind] = min(best[kind], time_steps(kind, groups, tensor))
-            ratio = best["lrsched"] / best["LambdaLR"]
+            ratio = best["lrplan"] / best["LambdaLR"]
             worst = max(worst, ratio)
             print(
-                f"{groups:>6} {'tensor' if tensor else 'float':>6} {best['lrsched'] * 1e6:>9.2f} "
+                f"{groups:>6} {'tensor' if tensor else 'float':>6} {best['lrplan'] * 1e6:>9.2f} "
                 f"{best['LambdaLR'] * 1e6:>9.2f} {best['SequentialLR'] * 1e6:>11.2f} "
-                f"{ratio:>9.2f}x {best['lrsched'] / best['SequentialLR']:>7.2f}x"
+                f"{ratio:>9.2f}x {best['lrplan'] / best['SequentialLR']:>7.2f}x"
             )
-    print(f"worst lrsched / LambdaLR ratio: {worst:.2f}x (goal <= 0.5x)")
+    print(f"worst lrplan / LambdaLR ratio: {worst:.2f}x (goal <= 0.5x)")
 
 
 if __name__ == "__main__":

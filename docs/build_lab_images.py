@@ -3,7 +3,7 @@
 The report's figures of the study's last stage (one per task, side by side) are joined, scaled down
 and stored with a 64-colour palette, so each picture stays well under 80 KB.
 
-    lrsched lab run e1 --out /tmp/lab-e1
+    lrplan lab run e1 --out /tmp/lab-e1
     python docs/build_lab_images.py /tmp/lab-e1 [/tmp/lab-e2 ...]
 """
 
@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))  # use this tree's lrsched
+sys.path.insert(0, str(ROOT / "src"))  # use this tree's lrplan
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from lrsched.lab.report import write_report  # noqa: E402
+from lrplan.lab.report import write_report  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 HEIGHT = 640  # pixels

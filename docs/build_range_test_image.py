@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import torch  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 
-from lrsched.torch import range_test  # noqa: E402
+from lrplan.torch import range_test  # noqa: E402
 
 OUT = Path(__file__).parent / "images" / "range_test.png"
 

@@ -52,7 +52,7 @@ def keras_results() -> dict[str, Any]:
         return _run()
     import fcntl
 
-    cache = Path(tempfile.gettempdir()) / f"lrsched-keras-checks-{run_id}.json"
+    cache = Path(tempfile.gettempdir()) / f"lrplan-keras-checks-{run_id}.json"
     with open(cache.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         if cache.exists():

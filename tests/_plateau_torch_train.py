@@ -1,4 +1,4 @@
-"""A small PyTorch training run driven by "warmup, then reduce on plateau" as one lrsched object.
+"""A small PyTorch training run driven by "warmup, then reduce on plateau" as one lrplan object.
 
 Used by tests/test_plateau_torch.py: once uninterrupted, once in a subprocess killed with SIGKILL in the
 middle of an epoch, and once resumed from the last end-of-epoch checkpoint that run left behind.
@@ -6,7 +6,7 @@ middle of an epoch, and once resumed from the last end-of-epoch checkpoint that 
     python tests/_plateau_torch_train.py OUT_DIR --driver direct|scheduler [--kill-at-step N]
 
 ``direct`` sets the optimizer's learning rate from ``plateau.value(step, state)`` and keeps the plateau
-state as JSON in the checkpoint; ``scheduler`` uses ``lrsched.torch.Scheduler(optimizer, plateau)``.
+state as JSON in the checkpoint; ``scheduler`` uses ``lrplan.torch.Scheduler(optimizer, plateau)``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-import lrsched as L
+import lrplan as L
 
 EPOCHS = 16
 BATCH = 32
@@ -60,7 +60,7 @@ def _train(out: Path, ckpt: Path, driver: str, kill_at_step: int) -> dict:
 
     sched = None
     if driver == "scheduler":
-        import lrsched.torch as lt
+        import lrplan.torch as lt
 
         sched = lt.Scheduler(opt, PLATEAU)
     state = PLATEAU.initial_state()

@@ -8,21 +8,21 @@ import os
 import torch
 import torch.distributed as dist
 
-import lrsched as L
-import lrsched.torch
+import lrplan as L
+import lrplan.torch
 
 SCHEDULE = L.warmup(L.cosine(init_value=0.1, decay_steps=20), steps=5)
 STEPS, SAVE_AT = 30, 12
 
 
-def _build() -> tuple[torch.nn.Module, torch.optim.Optimizer, lrsched.torch.Scheduler]:
+def _build() -> tuple[torch.nn.Module, torch.optim.Optimizer, lrplan.torch.Scheduler]:
     torch.manual_seed(0)
     model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(3, 1))
     opt = torch.optim.SGD(model.parameters(), lr=0.0, momentum=0.9)
-    return model, opt, lrsched.torch.Scheduler(opt, SCHEDULE)
+    return model, opt, lrplan.torch.Scheduler(opt, SCHEDULE)
 
 
-def _train(model: torch.nn.Module, opt: torch.optim.Optimizer, sched: lrsched.torch.Scheduler, stop: int) -> list:
+def _train(model: torch.nn.Module, opt: torch.optim.Optimizer, sched: lrplan.torch.Scheduler, stop: int) -> list:
     rank = dist.get_rank()
     out = []
     while sched.last_epoch < stop:

@@ -14,8 +14,8 @@ import sys
 
 import torch
 
-import lrsched as L
-import lrsched.torch
+import lrplan as L
+import lrplan.torch
 
 RSQRT = L.cooldown(
     L.warmup(L.inverse_sqrt(peak_value=1e-3, warmup_steps=0, timescale=20), steps=10), start=60, steps=30
@@ -24,14 +24,14 @@ CYCLE = L.one_cycle(peak_value=0.5, total_steps=100)
 MOMENTUM = L.one_cycle(peak_value=0.85, init_value=0.95, end_value=0.95, total_steps=100)
 
 
-def build() -> tuple[torch.nn.Module, list[torch.optim.Optimizer], list[lrsched.torch.Scheduler]]:
+def build() -> tuple[torch.nn.Module, list[torch.optim.Optimizer], list[lrplan.torch.Scheduler]]:
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
     adam = torch.optim.Adam(model[0].parameters(), lr=0.0)
     sgd = torch.optim.SGD(model[2].parameters(), lr=0.0, momentum=0.9)
     scheds = [
-        lrsched.torch.Scheduler(adam, RSQRT),
-        lrsched.torch.Scheduler(sgd, CYCLE, hyperparams={"momentum": MOMENTUM}),
+        lrplan.torch.Scheduler(adam, RSQRT),
+        lrplan.torch.Scheduler(sgd, CYCLE, hyperparams={"momentum": MOMENTUM}),
     ]
     return model, [adam, sgd], scheds
 

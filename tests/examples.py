@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import lrsched as L
+import lrplan as L
 
 EXAMPLES: dict[str, L.Schedule] = {
     "constant": L.constant(0.1),
@@ -97,7 +97,7 @@ def steps_for(schedule: L.Schedule, n: int = 0) -> np.ndarray:
     return np.array(sorted(grid))
 
 
-# Primitives that framework presets need (lrsched.schedules.framework).
+# Primitives that framework presets need (lrplan.schedules.framework).
 EXAMPLES.update(
     {
         "cosine_restarts_fixed_floor": L.cosine_restarts_fixed_floor(

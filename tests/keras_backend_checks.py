@@ -11,7 +11,7 @@ from typing import Any
 
 
 def _values(out: dict[str, Any], workdir: str) -> None:
-    """Every EXAMPLES schedule through ``lrsched.keras.Schedule`` on int32 step tensors (keras.ops).
+    """Every EXAMPLES schedule through ``lrplan.keras.Schedule`` on int32 step tensors (keras.ops).
 
     All schedules are evaluated in one function (jitted on the jax backend, eager elsewhere); compiled
     train steps on every backend are covered by ``model.fit`` in :func:`_fit`.
@@ -19,11 +19,11 @@ def _values(out: dict[str, Any], workdir: str) -> None:
     import keras
     import numpy as np
 
-    import lrsched.keras
+    import lrplan.keras
     from tests.examples import EXAMPLES, steps_for
 
     names = list(EXAMPLES)
-    wrapped = [lrsched.keras.Schedule(EXAMPLES[name]) for name in names]
+    wrapped = [lrplan.keras.Schedule(EXAMPLES[name]) for name in names]
     grids = [steps_for(EXAMPLES[name]) for name in names]
     width = max(len(g) for g in grids)
     table = np.stack([np.concatenate([g, np.full(width - len(g), g[-1])]) for g in grids]).astype("int32")
@@ -44,22 +44,22 @@ def _values(out: dict[str, Any], workdir: str) -> None:
         for i, (name, g) in enumerate(zip(names, grids, strict=True))
     }
     s = EXAMPLES["warmup_cosine"]
-    fast = lrsched.keras.Schedule(s)(30)
+    fast = lrplan.keras.Schedule(s)(30)
     out["python_step"] = {"type": type(fast).__name__, "value": fast, "core": s(30)}
 
 
 def _fit(out: dict[str, Any], workdir: str) -> None:
-    """model.fit with an lrsched schedule; save at step 6, load and resume, against the run that went on."""
+    """model.fit with an lrplan schedule; save at step 6, load and resume, against the run that went on."""
     import os
 
     import keras
     import numpy as np
 
-    import lrsched
-    import lrsched.keras
+    import lrplan
+    import lrplan.keras
 
-    schedule = lrsched.warmup(lrsched.cosine(init_value=0.1, decay_steps=20, end_value=0.01), steps=4)
-    out["schedule"] = lrsched.to_config(schedule)
+    schedule = lrplan.warmup(lrplan.cosine(init_value=0.1, decay_steps=20, end_value=0.01), steps=4)
+    out["schedule"] = lrplan.to_config(schedule)
 
     class Record(keras.callbacks.Callback):
         def __init__(self) -> None:
@@ -86,7 +86,7 @@ def _fit(out: dict[str, Any], workdir: str) -> None:
         # With x = 1 and y far above the prediction, the MAE gradient of each kernel entry is -1, so one
         # SGD update adds exactly the learning rate it used: the kernel records the rates the compiled
         # train step applied.
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=lrsched.keras.Schedule(schedule)), loss="mae")
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=lrplan.keras.Schedule(schedule)), loss="mae")
         return model
 
     x = np.ones((24, 2), dtype="float32")
@@ -104,7 +104,7 @@ def _fit(out: dict[str, Any], workdir: str) -> None:
     lr = loaded.optimizer._learning_rate
     out["loaded"] = {
         "class": f"{type(lr).__module__}.{type(lr).__qualname__}",
-        "same_schedule": isinstance(lr, lrsched.keras.Schedule) and lr.schedule == schedule,
+        "same_schedule": isinstance(lr, lrplan.keras.Schedule) and lr.schedule == schedule,
         "iterations": int(keras.ops.convert_to_numpy(loaded.optimizer.iterations)),
     }
     rec_resumed = Record()
@@ -124,8 +124,8 @@ def _errors(out: dict[str, Any], workdir: str) -> None:
 
     import keras
 
-    import lrsched
-    import lrsched.keras
+    import lrplan
+    import lrplan.keras
 
     errors: dict[str, str] = {}
     for key, bad in (
@@ -134,22 +134,22 @@ def _errors(out: dict[str, Any], workdir: str) -> None:
         ("spec_text", "cosine(init_value=0.1, decay_steps=10)"),
     ):
         try:
-            lrsched.keras.Schedule(bad)
-        except lrsched.ConfigError as exc:
+            lrplan.keras.Schedule(bad)
+        except lrplan.ConfigError as exc:
             errors[key] = str(exc)
 
-    @lrsched.register("mypkg.ramp")
+    @lrplan.register("mypkg.ramp")
     @dataclasses.dataclass(frozen=True, kw_only=True)
-    class Ramp(lrsched.Schedule):
-        peak_value: float = lrsched.fields.value()
+    class Ramp(lrplan.Schedule):
+        peak_value: float = lrplan.fields.value()
 
-        def _f(self, s: Any, ops: lrsched.Ops) -> Any:
+        def _f(self, s: Any, ops: lrplan.Ops) -> Any:
             return self.peak_value * ops.minimum(s / 10.0, 1.0)
 
     config = keras.optimizers.serialize(
-        keras.optimizers.SGD(learning_rate=lrsched.keras.Schedule(lrsched.warmup(Ramp(peak_value=0.1), steps=3)))
+        keras.optimizers.SGD(learning_rate=lrplan.keras.Schedule(lrplan.warmup(Ramp(peak_value=0.1), steps=3)))
     )
-    from lrsched import _registry
+    from lrplan import _registry
 
     del _registry._REGISTRY["mypkg.ramp"]  # as in a fresh process that never imported mypkg
     try:

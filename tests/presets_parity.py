@@ -1,10 +1,10 @@
-"""Helpers shared by the preset parity tests: comparing an lrsched preset with its source's values."""
+"""Helpers shared by the preset parity tests: comparing an lrplan preset with its source's values."""
 
 from __future__ import annotations
 
 import numpy as np
 
-import lrsched as L
+import lrplan as L
 
 
 def preset_values(schedule: L.Schedule, n: int) -> np.ndarray:
@@ -28,7 +28,7 @@ def assert_match(ours: np.ndarray, theirs: np.ndarray, *, rtol: float, atol: flo
         k = int(np.argmax(bad))
         raise AssertionError(
             f"{what}: {int(bad.sum())} step(s) differ, first at step {k}: "
-            f"lrsched {ours[k]!r} vs source {theirs[k]!r} (rtol={rtol}, atol={atol})"
+            f"lrplan {ours[k]!r} vs source {theirs[k]!r} (rtol={rtol}, atol={atol})"
         )
 
 

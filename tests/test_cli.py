@@ -1,4 +1,4 @@
-"""The ``lrsched`` command: every subcommand in a subprocess on realistic input, bad input in-process.
+"""The ``lrplan`` command: every subcommand in a subprocess on realistic input, bad input in-process.
 
 Expected numbers are computed by hand (closed forms in the comments), never by the code under test.
 """
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched
-from lrsched import cli
-from lrsched.cli import auto_steps, braille_chart, main, resolve, summarize
+import lrplan
+from lrplan import cli
+from lrplan.cli import auto_steps, braille_chart, main, resolve, summarize
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 WARMUP_COSINE = "warmup(cosine(init_value=3e-4, decay_steps=10_000), steps=500)"
@@ -31,7 +31,7 @@ def run(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "100", "MPLBACKEND": "Agg"}
     env.pop("FORCE_COLOR", None)
     return subprocess.run(
-        [sys.executable, "-m", "lrsched", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+        [sys.executable, "-m", "lrplan", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
     )
 
 
@@ -110,8 +110,8 @@ def test_sample_values_equal_the_library(tmp_path):
     values = [float(line.split(",")[1]) for line in lines[1:]]
     assert steps == list(range(0, 100, 7))
     assert values == [0.1 * 0.5 ** (k // 25) for k in steps]  # halves every 25 steps
-    assert values == lrsched.parse(spec)(np.array(steps)).tolist()  # bit for bit
-    assert values == [lrsched.parse(spec)(k) for k in steps]
+    assert values == lrplan.parse(spec)(np.array(steps)).tolist()  # bit for bit
+    assert values == [lrplan.parse(spec)(k) for k in steps]
 
 
 def test_compare_exits_nonzero_on_different_schedules():
@@ -126,9 +126,9 @@ def test_compare_exits_nonzero_on_different_schedules():
 
 
 def test_compare_exits_zero_on_a_schedule_and_its_round_tripped_spec(tmp_path):
-    s = lrsched.warmup(lrsched.cosine(init_value=3e-4, decay_steps=10_000, end_value=3e-5), steps=500)
+    s = lrplan.warmup(lrplan.cosine(init_value=3e-4, decay_steps=10_000, end_value=3e-5), steps=500)
     config = tmp_path / "schedule.json"
-    config.write_text(json.dumps(lrsched.to_config(s)))
+    config.write_text(json.dumps(lrplan.to_config(s)))
     out = run("compare", str(config), str(s))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "same within rtol=1e-09, atol=1e-12 over steps 0-11,999" in out.stdout
@@ -138,14 +138,14 @@ def test_list_names_every_registered_schedule():
     out = run("list")
     assert out.returncode == 0, out.stderr
     first_cells = {line.split()[0] for line in out.stdout.splitlines() if line.strip()}
-    assert set(lrsched.registered()) <= first_cells
+    assert set(lrplan.registered()) <= first_cells
     assert "Inverse square root decay after a warmup" in out.stdout
 
 
 def test_explain_shows_formula_arguments_and_defaults():
     out = run("explain", "cosine")
     assert out.returncode == 0, out.stderr
-    assert "lrsched.schedules.cosine.Cosine" in out.stdout
+    assert "lrplan.schedules.cosine.Cosine" in out.stdout
     assert ".. math::" in out.stdout and "\\cos" in out.stdout  # the formula from the docstring
     table = rows(out.stdout)
     assert table["init_value"][:2] == ["float", "required"]
@@ -181,12 +181,12 @@ def test_spec_syntax_error_shows_a_caret_and_exits_2():
     assert lines[2] == "  " + " " * text.index("1e-3") + "^"  # ast points at the start of the bad expression
 
 
-def test_importing_lrsched_and_plot_loads_no_cli_dependency():
+def test_importing_lrplan_and_plot_loads_no_cli_dependency():
     code = (
-        "import sys, lrsched, lrsched.plot\n"
+        "import sys, lrplan, lrplan.plot\n"
         "heavy = ['typer', 'rich', 'matplotlib', 'yaml', 'click']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
-        "from lrsched.cli import main\n"
+        "from lrplan.cli import main\n"
         "main(['sample', 'constant(0.1)', '--steps', '2'])\n"
         "print('matplotlib' in sys.modules)\n"
     )
@@ -196,7 +196,7 @@ def test_importing_lrsched_and_plot_loads_no_cli_dependency():
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     first, last = lines[0], lines[-1]
-    assert first == ""  # nothing heavy after `import lrsched, lrsched.plot`
+    assert first == ""  # nothing heavy after `import lrplan, lrplan.plot`
     assert last == "False"  # the CLI's text commands never load matplotlib
 
 
@@ -261,44 +261,44 @@ def test_compare_mismatch_exit_status_is_1_in_process(capsys):
 # ----------------------------------------------------------------------------------- presets
 @pytest.fixture
 def fake_torch_presets(monkeypatch):
-    module = types.ModuleType("lrsched.presets.torch")
+    module = types.ModuleType("lrplan.presets.torch")
 
     def CosineAnnealingLR(base_lr, T_max, eta_min=0.0):
-        return lrsched.cosine(init_value=base_lr, decay_steps=T_max, end_value=eta_min)
+        return lrplan.cosine(init_value=base_lr, decay_steps=T_max, end_value=eta_min)
 
     def LinearWarmup(schedule, steps):
-        return lrsched.warmup(schedule, steps=steps)
+        return lrplan.warmup(schedule, steps=steps)
 
     module.CosineAnnealingLR = CosineAnnealingLR
     module.LinearWarmup = LinearWarmup
     module.__all__ = ["CosineAnnealingLR", "LinearWarmup"]
-    monkeypatch.setitem(sys.modules, "lrsched.presets.torch", module)
+    monkeypatch.setitem(sys.modules, "lrplan.presets.torch", module)
     return module
 
 
 def test_preset_calls_resolve_with_literal_arguments(fake_torch_presets):
-    expected = lrsched.cosine(init_value=0.1, decay_steps=100, end_value=0.001)
+    expected = lrplan.cosine(init_value=0.1, decay_steps=100, end_value=0.001)
     assert resolve("torch.CosineAnnealingLR(base_lr=0.1, T_max=100, eta_min=1e-3)") == expected
     assert resolve("preset:torch.CosineAnnealingLR(0.1, 100, eta_min=0.001)") == expected
     nested = resolve("torch.LinearWarmup(cosine(init_value=1.0, decay_steps=10), steps=5)")
-    assert nested == lrsched.warmup(lrsched.cosine(init_value=1.0, decay_steps=10), steps=5)
+    assert nested == lrplan.warmup(lrplan.cosine(init_value=1.0, decay_steps=10), steps=5)
 
 
 def test_preset_errors_are_clean(fake_torch_presets, capsys):
-    with pytest.raises(lrsched.SpecError, match="literal values"):
+    with pytest.raises(lrplan.SpecError, match="literal values"):
         resolve("torch.CosineAnnealingLR(base_lr=os.environ, T_max=100)")
-    with pytest.raises(lrsched.SpecError, match="Unknown schedule '__import__'"):  # calls are schedules, never run
+    with pytest.raises(lrplan.SpecError, match="Unknown schedule '__import__'"):  # calls are schedules, never run
         resolve("torch.CosineAnnealingLR(base_lr=__import__('os'), T_max=100)")
     with pytest.raises(cli.CliError, match="unexpected keyword argument 'T_maxx'"):
         resolve("torch.CosineAnnealingLR(base_lr=0.1, T_maxx=100)")
-    with pytest.raises(lrsched.UnknownScheduleError, match=re.escape("Did you mean 'torch.CosineAnnealingLR'")):
+    with pytest.raises(lrplan.UnknownScheduleError, match=re.escape("Did you mean 'torch.CosineAnnealingLR'")):
         resolve("torch.CosineAnealingLR(base_lr=0.1, T_max=100)")
     assert main(["sample", "torch.CosineAnnealingLR(base_lr=1.0, T_max=4)", "--steps", "0:5:2"]) == 0
     assert capsys.readouterr().out == "step,lr\n0,1.0\n2,0.5\n4,0.0\n"  # (1 + cos(pi k/4)) / 2
 
 
 def test_preset_source_that_is_not_installed_says_so(monkeypatch):
-    monkeypatch.setitem(sys.modules, "lrsched.presets.fairseq", None)  # import fails with ImportError
+    monkeypatch.setitem(sys.modules, "lrplan.presets.fairseq", None)  # import fails with ImportError
     with pytest.raises(cli.CliError, match="Presets for 'fairseq' are not available"):
         resolve("fairseq.inverse_sqrt(lr=5e-4, warmup_updates=4000)")
 
@@ -306,16 +306,16 @@ def test_preset_source_that_is_not_installed_says_so(monkeypatch):
 def test_a_plain_spec_is_read_before_a_file_of_the_same_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "constant(0.1)").write_text('{"name": "constant", "args": {"value": 0.2}}')
-    assert resolve("constant(0.1)") == lrsched.constant(0.1)
+    assert resolve("constant(0.1)") == lrplan.constant(0.1)
 
 
 def test_files_hold_configs_specs_or_adapter_states(tmp_path):
-    s = lrsched.wsd(peak_value=1e-3, warmup_steps=10, stable_steps=50, decay_steps=20)
+    s = lrplan.wsd(peak_value=1e-3, warmup_steps=10, stable_steps=50, decay_steps=20)
     import yaml
 
-    (tmp_path / "a.yaml").write_text(yaml.safe_dump(lrsched.to_config(s)))
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(lrplan.to_config(s)))
     (tmp_path / "b.yml").write_text(yaml.safe_dump(str(s)))
-    (tmp_path / "c.json").write_text(json.dumps({"schedule": lrsched.to_config(s), "step": 12}))
+    (tmp_path / "c.json").write_text(json.dumps({"schedule": lrplan.to_config(s), "step": 12}))
     for name in ("a.yaml", "b.yml", "c.json"):
         assert resolve(str(tmp_path / name)) == s
 
@@ -326,9 +326,9 @@ def test_lab_is_mounted_only_when_it_exists(monkeypatch, capsys):
 
     monkeypatch.setattr(cli, "_LAB_MOUNTED", False)
     monkeypatch.setattr(cli.app, "registered_groups", list(cli.app.registered_groups))
-    monkeypatch.setitem(sys.modules, "lrsched.lab.cli", None)
+    monkeypatch.setitem(sys.modules, "lrplan.lab.cli", None)
     assert main(["lab", "run"]) == 2
-    assert "`lrsched lab` is not available here" in capsys.readouterr().err
+    assert "`lrplan lab` is not available here" in capsys.readouterr().err
 
     lab_app = typer.Typer()
 
@@ -340,7 +340,7 @@ def test_lab_is_mounted_only_when_it_exists(monkeypatch, capsys):
     def report() -> None:
         pass
 
-    monkeypatch.setitem(sys.modules, "lrsched.lab.cli", types.SimpleNamespace(app=lab_app))
+    monkeypatch.setitem(sys.modules, "lrplan.lab.cli", types.SimpleNamespace(app=lab_app))
     assert main(["lab", "run", "digits"]) == 0
     assert capsys.readouterr().out == "lab ran digits\n"
 
@@ -369,17 +369,17 @@ def test_long_ranges_are_evaluated_in_chunks_with_progress(monkeypatch, capsys):
     spec = "cosine(init_value=1.0, decay_steps=50)"
     assert main(["sample", spec, "--steps", "0:60:3"]) == 0
     got = [float(line.split(",")[1]) for line in capsys.readouterr().out.splitlines()[1:]]
-    assert got == lrsched.parse(spec)(np.arange(0, 60, 3)).tolist()
+    assert got == lrplan.parse(spec)(np.arange(0, 60, 3)).tolist()
     assert got == pytest.approx([0.5 * (1 + math.cos(math.pi * min(k, 50) / 50)) for k in range(0, 60, 3)])
 
 
 def test_summary_by_hand():
     # linear 1 -> 0.5 over 5 steps, 10 steps: 1, .9, .8, .7, .6, then .5 five times; area 4 + 2.5 = 6.5
-    s = summarize(lrsched.linear(init_value=1.0, end_value=0.5, decay_steps=5), 10, bins=4)
+    s = summarize(lrplan.linear(init_value=1.0, end_value=0.5, decay_steps=5), 10, bins=4)
     assert (s.first, s.peak, s.peak_step, s.last, s.settled_step) == (1.0, 1.0, 0, 0.5, 5)
     assert s.area == pytest.approx(6.5)
     # cyclic 0.1 -> 1 over 10 steps and back over 20: lowest after the peak is 0.1 at step 30
-    c = summarize(lrsched.cyclic(init_value=0.1, peak_value=1.0, up_steps=10, down_steps=20), 35)
+    c = summarize(lrplan.cyclic(init_value=0.1, peak_value=1.0, up_steps=10, down_steps=20), 35)
     assert (c.peak_step, c.low_step) == (10, 0)
     assert (c.peak, c.low) == pytest.approx((1.0, 0.1))
     assert c.settled_step == 34  # still changing
@@ -393,7 +393,7 @@ def test_summary_by_hand():
     bins=st.integers(1, 100),
 )
 def test_summary_is_independent_of_chunking(n, chunk, decay, bins):
-    s = lrsched.cosine(init_value=1.0, decay_steps=decay)
+    s = lrplan.cosine(init_value=1.0, decay_steps=decay)
     values = s(np.arange(n))
     old = cli.CHUNK
     cli.CHUNK = chunk
@@ -422,15 +422,15 @@ def test_braille_chart_by_hand():
 
 
 def test_auto_steps_by_hand():
-    assert auto_steps(lrsched.parse(WARMUP_COSINE)) == 12_000  # 10,500 * 1.1 + 1 -> 11,551 -> 12,000
-    assert auto_steps(lrsched.power_law(init_value=1.0, scale_steps=100, exponent=-0.5)) == 1_000  # 10 x scale
-    assert auto_steps(lrsched.constant(0.1)) == 1_000
+    assert auto_steps(lrplan.parse(WARMUP_COSINE)) == 12_000  # 10,500 * 1.1 + 1 -> 11,551 -> 12,000
+    assert auto_steps(lrplan.power_law(init_value=1.0, scale_steps=100, exponent=-0.5)) == 1_000  # 10 x scale
+    assert auto_steps(lrplan.constant(0.1)) == 1_000
 
 
 def test_gallery_shows_every_registered_schedule():
     docs = Path(__file__).resolve().parent.parent / "docs"
     gallery = (docs / "gallery.md").read_text()
-    for name in lrsched.registered():
+    for name in lrplan.registered():
         assert f"](images/{name}.png)" in gallery
         image = docs / "images" / f"{name}.png"
         assert image.exists() and image.stat().st_size < 60_000

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-import lrsched as L
+import lrplan as L
 
 
 # --------------------------------------------------------------------------- the ramp

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-import lrsched as L
+import lrplan as L
 
 torch = pytest.importorskip("torch")
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from lrsched._finder_torch import range_test  # noqa: E402
+from lrplan._finder_torch import range_test  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-import lrsched as L
+import lrplan as L
 
 
 def check(schedule: L.Schedule, table: dict[int, float], rel: float = 1e-9) -> None:

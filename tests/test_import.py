@@ -4,7 +4,7 @@ import sys
 
 def test_import_loads_no_framework():
     code = (
-        "import sys, lrsched\n"
+        "import sys, lrplan\n"
         "heavy = ['torch', 'jax', 'keras', 'tensorflow', 'matplotlib', 'optax', 'typer', 'rich', 'yaml']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )

@@ -1,4 +1,4 @@
-"""lrsched.keras on the jax, torch and tensorflow backends (one subprocess per backend).
+"""lrplan.keras on the jax, torch and tensorflow backends (one subprocess per backend).
 
 The per-backend work (model.fit, save/load, error messages) runs in tests/keras_backend_checks.py;
 these tests assert on its JSON results. Expected learning rates are computed by hand from the
@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-import lrsched
+import lrplan
 from tests._keras_runs import BACKENDS, backend_results
 
 # warmup(cosine(init_value=0.1, decay_steps=20, end_value=0.01), steps=4), by hand:
@@ -23,8 +23,8 @@ EXPECTED = [0.1 * k / 4 if k < 4 else 0.01 + 0.045 * (1 + math.cos(math.pi * (k 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_fit_uses_the_schedule(backend: str) -> None:
     result = backend_results(backend)
-    assert lrsched.from_config(result["schedule"]) == lrsched.warmup(
-        lrsched.cosine(init_value=0.1, decay_steps=20, end_value=0.01), steps=4
+    assert lrplan.from_config(result["schedule"]) == lrplan.warmup(
+        lrplan.cosine(init_value=0.1, decay_steps=20, end_value=0.01), steps=4
     )
     fit = result["fit"]
     steps = fit["first"]["steps"] + fit["continued"]["steps"]
@@ -40,7 +40,7 @@ def test_fit_uses_the_schedule(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_save_load_restores_schedule_and_step(backend: str) -> None:
     result = backend_results(backend)
-    assert result["loaded"] == {"class": "lrsched.keras.Schedule", "same_schedule": True, "iterations": 6}
+    assert result["loaded"] == {"class": "lrplan.keras.Schedule", "same_schedule": True, "iterations": 6}
     fit = result["fit"]
     assert fit["resumed"]["steps"] == list(range(6, 12))
     assert fit["resumed"]["lrs"] == fit["continued"]["lrs"]  # bit-identical to the run that went on
@@ -58,13 +58,13 @@ def test_python_step_takes_the_fast_path(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_misuse_messages(backend: str) -> None:
     errors = backend_results(backend)["errors"]
-    assert errors["plain_function"].startswith("lrsched.keras.Schedule: `schedule` must be an lrsched Schedule.")
+    assert errors["plain_function"].startswith("lrplan.keras.Schedule: `schedule` must be an lrplan Schedule.")
     assert "A plain function has no config to save" in errors["plain_function"]
     assert "CosineDecay" in errors["keras_schedule"]
     assert "already a Keras schedule" in errors["keras_schedule"]
     assert "Received: schedule='cosine(init_value=0.1, decay_steps=10)'" in errors["spec_text"]
     assert errors["unknown_schedule"] == (
-        "UnknownScheduleError: lrsched.keras.Schedule: the saved schedule uses 'mypkg.ramp', which is not"
+        "UnknownScheduleError: lrplan.keras.Schedule: the saved schedule uses 'mypkg.ramp', which is not"
         " registered. Import the package that registers it (for example `import mypkg`) before loading the model."
     )
 

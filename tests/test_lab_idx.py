@@ -6,9 +6,9 @@ import struct
 import numpy as np
 import pytest
 
-from lrsched.lab import IdxError
-from lrsched.lab.idx import read_idx, write_idx
-from lrsched.lab.tasks import load_mnist
+from lrplan.lab import IdxError
+from lrplan.lab.idx import read_idx, write_idx
+from lrplan.lab.tasks import load_mnist
 
 
 def test_reads_a_hand_written_file(tmp_path):

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from lrsched.lab.runner import VOLATILE_FIELDS, run_study
-from lrsched.lab.store import Store
-from lrsched.lab.study import study_from_dict
+from lrplan.lab.runner import VOLATILE_FIELDS, run_study
+from lrplan.lab.store import Store
+from lrplan.lab.study import study_from_dict
 
 ray = pytest.importorskip("ray")
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -19,7 +19,7 @@ def strip(record):
 
 @pytest.mark.slow
 def test_ray_backend_matches_local_backend(tmp_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))  # Ray workers import lrsched
+    monkeypatch.setenv("PYTHONPATH", SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))  # Ray workers import lrplan
     st = study_from_dict(
         {
             "name": "ray",

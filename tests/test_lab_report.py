@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from lrsched.lab import LabError
-from lrsched.lab.report import write_report
-from lrsched.lab.runner import run_study
-from lrsched.lab.studies import RANGE_TEST, analyse_range_test, builtins, run_builtin
-from lrsched.lab.study import study_from_dict
+from lrplan.lab import LabError
+from lrplan.lab.report import write_report
+from lrplan.lab.runner import run_study
+from lrplan.lab.studies import RANGE_TEST, analyse_range_test, builtins, run_builtin
+from lrplan.lab.study import study_from_dict
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
@@ -19,7 +19,7 @@ CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "goog
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("lab") / "quick"
-    # the quick built-in, shrunk: its stages, manifest and claim checks run as in `lrsched lab demo`
+    # the quick built-in, shrunk: its stages, manifest and claim checks run as in `lrplan lab demo`
     run_builtin("quick", out, overrides={"steps": 30, "eval_every": 10}, backend="inline", progress=False)
     return write_report(out)
 
@@ -54,7 +54,7 @@ def test_report_renders_in_headless_chromium(report):
         report.as_uri(),
     ]
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout
-    assert "lrsched lab: quick" in dom
+    assert "lrplan lab: quick" in dom
     assert 'data-images-loaded="1/1"' in dom
 
 
@@ -74,7 +74,7 @@ def test_range_test_pairs_each_lr_with_the_loss_after_its_update():
 
 
 def test_builtin_studies_validate_and_say_what_they_expect():
-    from lrsched.lab.studies import first_stage
+    from lrplan.lab.studies import first_stage
 
     sizes = {name: len(first_stage(name).runs()) for name in builtins()}
     assert sizes == {"quick": 16, "e1": 18, "e2": 12, "e3": 3, "e4": 84}
@@ -113,7 +113,7 @@ def test_flags_study_report_without_builtin(tmp_path):
 
 
 def test_builtin_claims_compare_schedules_paired_by_seed():
-    from lrsched.lab.studies import _by_schedule, _compare
+    from lrplan.lab.studies import _by_schedule, _compare
 
     def rec(schedule, seed, loss):
         labels = {"task": "t", "optimizer": "o", "schedule": schedule}

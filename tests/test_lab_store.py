@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from lrsched.lab import LabError
-from lrsched.lab.runner import run_study
-from lrsched.lab.store import Store, write_json_atomic
-from lrsched.lab.study import study_from_dict
+from lrplan.lab import LabError
+from lrplan.lab.runner import run_study
+from lrplan.lab.store import Store, write_json_atomic
+from lrplan.lab.study import study_from_dict
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -96,8 +96,8 @@ def test_rerun_skips_finished_runs_and_redoes_unreadable_ones(tmp_path):
 SWEEP = textwrap.dedent(
     """
     import sys
-    from lrsched.lab.runner import run_study
-    from lrsched.lab.study import study_from_dict
+    from lrplan.lab.runner import run_study
+    from lrplan.lab.study import study_from_dict
 
     if __name__ == "__main__":
         st = study_from_dict({"name": "kill", "steps": 200, "eval_every": 100, "seeds": 6, "tasks": ["digits-logreg"],

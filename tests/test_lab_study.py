@@ -3,9 +3,9 @@
 import pytest
 from typer.testing import CliRunner
 
-from lrsched.lab import StudyError
-from lrsched.lab.cli import app
-from lrsched.lab.study import load_study, run_key, study_from_dict, substitute_steps
+from lrplan.lab import StudyError
+from lrplan.lab.cli import app
+from lrplan.lab.study import load_study, run_key, study_from_dict, substitute_steps
 
 GOOD = """
 name: mini
@@ -222,6 +222,6 @@ def test_cli_list_and_import_is_light():
     assert result.exit_code == 0
     for name in ("digits-mlp", "charlm", "mnist", "schedulefree-adamw", "sgd-momentum", "quick", "e1", "e3"):
         assert name in result.output
-    code = "import sys, lrsched.lab.cli; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
+    code = "import sys, lrplan.lab.cli; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import lrsched
-from lrsched.lab import LabError, tasks
-from lrsched.lab.idx import write_idx
-from lrsched.lab.optimizers import optimizers
-from lrsched.lab.runner import VOLATILE_FIELDS, train
-from lrsched.lab.study import RunSpec, study_from_dict
+import lrplan
+from lrplan.lab import LabError, tasks
+from lrplan.lab.idx import write_idx
+from lrplan.lab.optimizers import optimizers
+from lrplan.lab.runner import VOLATILE_FIELDS, train
+from lrplan.lab.study import RunSpec, study_from_dict
 
 TINY_LM = {
     "layers": 1,
@@ -126,28 +126,26 @@ def test_learning_rate_is_lr_times_schedule_and_is_applied():
     assert record["curves"]["lr"] == pytest.approx([0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05, 0.0, 0.0])
     # the record keeps the absolute schedule: scale(shape, factor=lr)
     assert record["config"]["schedule"]["name"] == "linear" and record["config"]["lr"] == 0.5
-    assert record["lr_schedule"] == lrsched.to_config(
-        lrsched.scale(lrsched.parse(record["run"]["schedule"]), factor=0.5)
-    )
+    assert record["lr_schedule"] == lrplan.to_config(lrplan.scale(lrplan.parse(record["run"]["schedule"]), factor=0.5))
     # with a zero learning rate nothing changes: the loop really uses the schedule
     frozen = train(spec("digits-logreg", optimizer="sgd", schedule="constant(0.0)", steps=20, eval_every=10))
     assert len(set(val_losses(frozen))) == 1
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "schedulefree-adamw"])
-def test_the_lrsched_torch_scheduler_drives_the_optimizer(monkeypatch, optimizer):
+def test_the_lrplan_torch_scheduler_drives_the_optimizer(monkeypatch, optimizer):
     from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-    import lrsched.torch
+    import lrplan.torch
 
     built = []
 
-    class Spy(lrsched.torch.Scheduler):
+    class Spy(lrplan.torch.Scheduler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             built.append(self)
 
-    monkeypatch.setattr(lrsched.torch, "Scheduler", Spy)
+    monkeypatch.setattr(lrplan.torch, "Scheduler", Spy)
     seen = []  # the learning rate each optimizer.step() really uses
     hook = register_optimizer_step_pre_hook(lambda opt, args, kwargs: seen.append(opt.param_groups[0]["lr"]))
     try:

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 import torch
 
-import lrsched as L
-from lrsched.presets import keras as keras_presets
+import lrplan as L
+from lrplan.presets import keras as keras_presets
 from tests.presets_parity import SourceWorker, assert_match, preset_values
 
 RECIPE = {
@@ -75,11 +75,11 @@ def test_pytorch_receives_the_same_learning_rates():
             sched.step()
     np.testing.assert_array_equal(np.array(seen), schedule(np.arange(N)))
 
-    if importlib.util.find_spec("lrsched.torch") is not None:  # the adapter the page uses, where installed
-        import lrsched.torch
+    if importlib.util.find_spec("lrplan.torch") is not None:  # the adapter the page uses, where installed
+        import lrplan.torch
 
         opt = torch.optim.AdamW([param])
-        scheduler = lrsched.torch.Scheduler(opt, schedule)
+        scheduler = lrplan.torch.Scheduler(opt, schedule)
         seen = []
         for _ in range(2_000):
             seen.append(float(opt.param_groups[0]["lr"]))
@@ -91,7 +91,7 @@ def test_pytorch_receives_the_same_learning_rates():
 def test_the_page_code_uses_the_recipe_of_these_tests():
     doc = Path(__file__).parents[1].joinpath("docs", "migration.md").read_text()
     calls = re.findall(r"CosineDecay\(\s*initial_learning_rate=([^)]*)\)", doc)
-    assert len(calls) == 3  # the Keras original, the PyTorch port, and the `lrsched compare` check
+    assert len(calls) == 3  # the Keras original, the PyTorch port, and the `lrplan compare` check
     for args in calls:
         call = ast.parse(f"f(initial_learning_rate={args})", mode="eval").body
         assert {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords} == RECIPE
@@ -100,7 +100,7 @@ def test_the_page_code_uses_the_recipe_of_these_tests():
 def _compare(a: str, b: str, steps: int) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     return subprocess.run(
-        [sys.executable, "-m", "lrsched", "compare", a, b, "--steps", str(steps)],
+        [sys.executable, "-m", "lrplan", "compare", a, b, "--steps", str(steps)],
         capture_output=True,
         text=True,
         env=env,
@@ -108,8 +108,8 @@ def _compare(a: str, b: str, steps: int) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_worked_migrations_checked_by_lrsched_compare():
-    """The docs' two worked migrations, checked the way a user would: `lrsched compare` exits 0 when the
+def test_worked_migrations_checked_by_lrplan_compare():
+    """The docs' two worked migrations, checked the way a user would: `lrplan compare` exits 0 when the
     source recipe (as a preset) and its target (the core spec, or the other framework's preset) agree,
     and 1 when the target is off by one warmup step."""
     keras_recipe = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import lrsched
+import lrplan
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "migration_research.md"
 CATALOG = {0: 1.00000e-07, 1: 2.24975e-07, 2000: 2.50050e-04, 4000: 5.00000e-04, 16000: 2.50000e-04}
@@ -49,19 +49,19 @@ def test_worked_example_runs_under_optax_and_matches_fairseq():
 def test_compare_with_the_core_spec_is_zero():
     namespace: dict = {}
     exec(compile(_blocks()[0], str(DOC), "exec"), namespace)
-    from lrsched.presets import fairseq
+    from lrplan.presets import fairseq
 
     preset = fairseq.inverse_sqrt(lr=5e-4, warmup_updates=4000, warmup_init_lr=1e-7)
-    core = lrsched.parse("inverse_sqrt(peak_value=0.0005, warmup_steps=4000, init_value=1e-07)")
+    core = lrplan.parse("inverse_sqrt(peak_value=0.0005, warmup_steps=4000, init_value=1e-07)")
     steps = np.arange(0, 40_001)
-    assert float(np.max(np.abs(preset(steps) - core(steps)))) == 0.0  # what `lrsched compare` reports
+    assert float(np.max(np.abs(preset(steps) - core(steps)))) == 0.0  # what `lrplan compare` reports
     assert str(preset) == "inverse_sqrt(peak_value=0.0005, warmup_steps=4000, init_value=1e-07)"
     for step, expected in CATALOG.items():
         assert f"{preset(step):.5e}" == f"{expected:.5e}"
 
 
 def test_the_table_rows_build_the_specs_they_print():
-    from lrsched.presets import big_vision, fairseq, hf, megatron, t5, timm
+    from lrplan.presets import big_vision, fairseq, hf, megatron, t5, timm
 
     rows = re.findall(r"^\| [^|]+ \| `([^`]+)` \| `([^`]+)`", DOC.read_text(), flags=re.M)
     assert len(rows) >= 30
@@ -72,7 +72,7 @@ def test_the_table_rows_build_the_specs_they_print():
         )
         if "..." in spec:  # long decimals abbreviated in the table
             continue
-        expected = lrsched.parse(spec)
+        expected = lrplan.parse(spec)
         steps = np.arange(0, 3000, 7)
         np.testing.assert_allclose(built(steps), expected(steps), rtol=1e-12, atol=1e-15, err_msg=call)
         checked += 1

@@ -1,4 +1,4 @@
-"""lrsched schedules as optax schedules, and the lrsched.optax helpers."""
+"""lrplan schedules as optax schedules, and the lrplan.optax helpers."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched
-import lrsched.optax as lo
+import lrplan
+import lrplan.optax as lo
 from tests.examples import EXAMPLES, steps_for
 
 PARAMS = {"w": jnp.zeros((3,)), "b": jnp.zeros(())}
 GRADS = {"w": jnp.ones((3,)), "b": jnp.ones(())}
 # linear: 1.0, 0.75, 0.5, 0.25, 0.0, 0.0, ... (by hand)
-LINEAR = lrsched.linear(init_value=1.0, end_value=0.0, decay_steps=4)
+LINEAR = lrplan.linear(init_value=1.0, end_value=0.0, decay_steps=4)
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -36,8 +36,8 @@ def test_every_schedule_is_jit_safe_on_int32_counts(name: str) -> None:
     # schedule gives its value at 2**31.
     values = schedule(steps_for(schedule))
     assert np.isfinite(got[3])
-    if isinstance(schedule, lrsched.Cyclic) or (
-        isinstance(schedule, lrsched.CosineRestarts) and schedule.max_cycles is None
+    if isinstance(schedule, lrplan.Cyclic) or (
+        isinstance(schedule, lrplan.CosineRestarts) and schedule.max_cycles is None
     ):
         assert values.min() - 1e-6 <= got[3] <= values.max() + 1e-6
     else:
@@ -57,7 +57,7 @@ def test_sgd_applies_the_core_rate() -> None:
     assert applied == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
 
 
-def _train(opt: optax.GradientTransformation, schedule: lrsched.Schedule, n: int):
+def _train(opt: optax.GradientTransformation, schedule: lrplan.Schedule, n: int):
     traces = []
 
     @jax.jit
@@ -78,7 +78,7 @@ def _train(opt: optax.GradientTransformation, schedule: lrsched.Schedule, n: int
 
 @pytest.mark.parametrize("kind", ["adamw", "scheduled"])
 def test_jitted_train_step_compiles_once_over_1000_steps(kind: str) -> None:
-    schedule = lrsched.warmup(lrsched.cosine(init_value=1e-3, decay_steps=900, end_value=1e-5), steps=100)
+    schedule = lrplan.warmup(lrplan.cosine(init_value=1e-3, decay_steps=900, end_value=1e-5), steps=100)
     if kind == "adamw":
         opt = optax.adamw(learning_rate=schedule, weight_decay=1e-4)
     else:
@@ -133,19 +133,19 @@ def test_step_counts_applied_updates_under_multisteps() -> None:
 
 def test_step_errors_name_the_problem() -> None:
     constant = optax.adam(1e-3).init(PARAMS)
-    with pytest.raises(lrsched.ConfigError, match="holds no schedule counter"):
+    with pytest.raises(lrplan.ConfigError, match="holds no schedule counter"):
         lo.step(constant)
     two = optax.multi_transform({"a": optax.sgd(LINEAR), "b": optax.sgd(LINEAR)}, {"w": "a", "b": "b"}).init(PARAMS)
-    with pytest.raises(lrsched.ConfigError, match="holds 2 schedule counters"):
+    with pytest.raises(lrplan.ConfigError, match="holds 2 schedule counters"):
         lo.current_lr(two, LINEAR)
     assert float(lo.current_lr(two.inner_states["a"], LINEAR)) == 1.0
-    with pytest.raises(lrsched.ConfigError, match="`schedule` must be an lrsched Schedule"):
+    with pytest.raises(lrplan.ConfigError, match="`schedule` must be an lrplan Schedule"):
         lo.current_lr(optax.sgd(LINEAR).init(PARAMS), 0.1)
 
 
 def test_scheduled_hyperparameters() -> None:
-    wd = lrsched.linear(init_value=0.0, end_value=0.4, decay_steps=4)  # 0, .1, .2, .3, .4
-    b1 = lrsched.constant(0.5)
+    wd = lrplan.linear(init_value=0.0, end_value=0.4, decay_steps=4)  # 0, .1, .2, .3, .4
+    b1 = lrplan.constant(0.5)
     opt = lo.scheduled(optax.adamw, learning_rate=LINEAR, weight_decay=wd, b1=b1, b2=0.9, mask=None)
     state = opt.init(PARAMS)
     for _ in range(3):
@@ -168,13 +168,13 @@ def test_scheduled_passes_static_functions_through() -> None:
 
 
 def test_scheduled_misuse() -> None:
-    with pytest.raises(lrsched.ConfigError, match=r"`learning_rate` must be an lrsched Schedule or a number"):
+    with pytest.raises(lrplan.ConfigError, match=r"`learning_rate` must be an lrplan Schedule or a number"):
         lo.scheduled(optax.adamw, learning_rate=lambda count: 1e-3)
-    with pytest.raises(lrsched.ConfigError, match=r"static_args=\('mask',\)"):
+    with pytest.raises(lrplan.ConfigError, match=r"static_args=\('mask',\)"):
         lo.scheduled(optax.adamw, learning_rate=LINEAR, mask=lambda p: p)
-    with pytest.raises(lrsched.ConfigError, match="scheduled: "):
+    with pytest.raises(lrplan.ConfigError, match="scheduled: "):
         lo.scheduled(optax.adamw, learning_rate=LINEAR, not_an_argument=1.0)
-    with pytest.raises(lrsched.ConfigError, match="`factory` must be an optax optimizer factory"):
+    with pytest.raises(lrplan.ConfigError, match="`factory` must be an optax optimizer factory"):
         lo.scheduled("adamw", learning_rate=LINEAR)
 
 
@@ -201,7 +201,7 @@ def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_tracers_dispatch_to_jax_ops() -> None:
     # jax.core.Tracer subclasses live in jax._src modules; ops_for must still pick the jax namespace.
-    from lrsched._ops import jax_ops, ops_for
+    from lrplan._ops import jax_ops, ops_for
 
     seen = []
 

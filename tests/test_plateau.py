@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
+import lrplan as L
 
 ONE = L.constant(1.0)
 
@@ -38,19 +38,19 @@ def test_golden_rel_threshold_patience():
 
 def test_golden_negative_metrics_rel_threshold():
     metrics = [-10, -10.5, -10.8, -11.5, -11.6, -11.7]
-    # lrsched: -10.5 is not < -11 (= -10 - 0.1*10): bad, bad -> reduce; -11.5 < -11 improves; then bad, bad -> reduce
+    # lrplan: -10.5 is not < -11 (= -10 - 0.1*10): bad, bad -> reduce; -11.5 < -11 improves; then bad, bad -> reduce
     p = L.Plateau(ONE, patience=1, factor=0.5, threshold=0.1)
     assert scales(p, metrics) == [1, 1, 0.5, 0.5, 0.5, 0.25]
     # torch: bound = best*(1-0.1) = -9 lies above best, so every one of these counts as an improvement
     t = L.Plateau(ONE, patience=1, factor=0.5, threshold=0.1, compat="torch")
     assert scales(t, metrics) == [1] * 6
-    # a slowly *worsening* negative metric: torch never reduces, lrsched does
+    # a slowly *worsening* negative metric: torch never reduces, lrplan does
     worse = [-10, -9.5, -9.2, -9.0]
     assert scales(t, worse) == [1, 1, 1, 1]
     assert scales(p, worse) == [1, 1, 0.5, 0.5]
 
 
-def test_golden_cooldown_lrsched_and_keras():
+def test_golden_cooldown_lrplan_and_keras():
     metrics = [5, 5, 5, 5, 5, 5, 4, 4]
     # bad > 0 reduces; the 2 reports after a reduction are ignored
     p = L.Plateau(ONE, patience=0, cooldown=2, factor=0.5, threshold=0.0, threshold_mode="abs")
@@ -196,7 +196,7 @@ def test_parity_with_keras_reduce_lr_on_plateau_callback(cfg):
 @settings(max_examples=60, deadline=None)
 @given(
     metrics=st.lists(st.one_of(st.floats(-1e3, 1e3, allow_nan=False), st.just(float("nan"))), min_size=1, max_size=30),
-    compat=st.sampled_from(["lrsched", "torch", "keras"]),
+    compat=st.sampled_from(["lrplan", "torch", "keras"]),
     patience=st.integers(0, 3),
     cooldown=st.integers(0, 2),
     factor=st.sampled_from([0.1, 0.5, 0.9]),
@@ -245,7 +245,7 @@ def test_config_round_trip_str_and_equality():
         (dict(patience=1.5), r"`patience` must be an integer"),
         (dict(threshold=-0.1), r"`threshold` must be >= 0"),
         (dict(threshold_mode="relative"), r"`threshold_mode` must be one of 'rel', 'abs'"),
-        (dict(compat="tf"), r"`compat` must be one of 'lrsched', 'torch', 'keras'"),
+        (dict(compat="tf"), r"`compat` must be one of 'lrplan', 'torch', 'keras'"),
         (dict(compat="keras", threshold_mode="rel"), r"'abs' with compat='keras'"),
         (dict(min_value=math.nan), r"`min_value` must be a finite real number"),
     ],
@@ -256,7 +256,7 @@ def test_bad_config(kwargs, match):
 
 
 def test_bad_schedule_state_metric_and_config():
-    with pytest.raises(L.ConfigError, match="`schedule` must be an lrsched Schedule"):
+    with pytest.raises(L.ConfigError, match="`schedule` must be an lrplan Schedule"):
         L.Plateau(lambda s: 0.1)
     p = L.Plateau(ONE)
     with pytest.raises(L.ConfigError, match="`state` must be a dict with the keys"):

@@ -1,4 +1,4 @@
-"""Keras glue for Plateau: a callback that reduces on plateau while the optimizer holds an lrsched schedule.
+"""Keras glue for Plateau: a callback that reduces on plateau while the optimizer holds an lrplan schedule.
 
 Runs in a subprocess with KERAS_BACKEND=jax (the backend is fixed at import). The model is one weight w
 with a loss whose gradient is exactly 1, so each SGD update moves w by exactly the learning rate used:
@@ -22,8 +22,8 @@ SCRIPT = textwrap.dedent(
     """
     import json
     import numpy as np, keras
-    import lrsched as L
-    from lrsched._plateau_keras import PlateauCallback, PlateauLearningRate
+    import lrplan as L
+    from lrplan._plateau_keras import PlateauCallback, PlateauLearningRate
 
     seq = [1.0, 0.5, 0.5, 0.5, 0.4, 0.4, 0.4, 0.4]
     p = L.Plateau(L.warmup(L.constant(0.1), steps=3), patience=0, factor=0.5, threshold=0.0, threshold_mode="abs")

@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-import lrsched as L
+import lrplan as L
 
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
 optax = pytest.importorskip("optax")
 
-from lrsched._plateau_optax import (  # noqa: E402
+from lrplan._plateau_optax import (  # noqa: E402
     current_value,
     plateau_state,
     plateau_transform,
@@ -81,7 +81,7 @@ def test_update_with_value_drives_a_jitted_training_loop():
 def test_report_needs_a_plateau_state_and_transform_needs_a_plateau():
     with pytest.raises(L.ConfigError, match="holds no plateau state"):
         report(optax.sgd(0.1).init(jnp.zeros(1)), 1.0)
-    with pytest.raises(L.ConfigError, match="`plateau` must be an lrsched Plateau"):
+    with pytest.raises(L.ConfigError, match="`plateau` must be an lrplan Plateau"):
         plateau_transform(L.constant(0.1))  # type: ignore[arg-type]
 
 

@@ -57,11 +57,11 @@ def test_warmup_then_plateau_direct_kill_and_resume(tmp_path):
 
 def test_warmup_then_plateau_torch_scheduler_kill_and_resume(tmp_path):
     try:
-        import lrsched.torch as lt
+        import lrplan.torch as lt
     except ImportError:
         lt = None
     if lt is None or not hasattr(lt, "Scheduler"):
-        pytest.skip("lrsched.torch.Scheduler is not available yet")
+        pytest.skip("lrplan.torch.Scheduler is not available yet")
     log = kill_resume_matches_uninterrupted(tmp_path, "scheduler")
     ref = train(tmp_path / "direct", "direct")
     assert log["lrs"] == pytest.approx(ref["lrs"], rel=1e-12, abs=0)

@@ -8,15 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import lrsched
-from lrsched.presets import big_vision, fairseq, hf, megatron, t5
+import lrplan
+from lrplan.presets import big_vision, fairseq, hf, megatron, t5
 
 
 def digits(x: float) -> str:
     return f"{x:.5e}"
 
 
-def check(schedule: lrsched.Schedule, table: dict[int, float]) -> None:
+def check(schedule: lrplan.Schedule, table: dict[int, float]) -> None:
     for step, expected in table.items():
         for got in (schedule(step), float(schedule(np.array([step]))[0])):
             assert digits(got) == digits(expected), f"{schedule} at {step}: {got!r} != {expected!r}"
@@ -220,7 +220,7 @@ def test_fairseq_others():
     z = fairseq.inverse_sqrt(lr=1.0, warmup_updates=0)
     assert (z(0), z(1), z(4), z(100)) == (1.0, 1.0, 0.5, 0.1)
     # the zero-warmup spec equals the core spec it prints as
-    assert fairseq.inverse_sqrt(lr=5e-4) == lrsched.inverse_sqrt(peak_value=5e-4, warmup_steps=4000)
+    assert fairseq.inverse_sqrt(lr=5e-4) == lrplan.inverse_sqrt(peak_value=5e-4, warmup_steps=4000)
     p = fairseq.polynomial_decay(lr=1.0, total_num_update=100, warmup_updates=10, end_learning_rate=0.1, power=2.0)
     assert (p(0), p(10), p(55), p(100)) == (0.0, 1.0, pytest.approx(0.1 + 0.9 * 0.25), 0.1)
     short = fairseq.polynomial_decay(lr=1.0, total_num_update=5, warmup_updates=10, end_learning_rate=0.1)
@@ -305,7 +305,7 @@ def test_t2t_and_t5x_factors():
     ],
 )
 def test_bad_arguments(call, message):
-    with pytest.raises(lrsched.ConfigError) as info:
+    with pytest.raises(lrplan.ConfigError) as info:
         call()
     assert message in str(info.value)
 
@@ -326,11 +326,11 @@ def test_big_vision_durations_and_decays():
 
 
 def test_every_preset_round_trips():
-    from lrsched import presets
+    from lrplan import presets
 
     for name, (schedule, _) in {**TABLE_2, **WSD_TABLE}.items():
-        assert lrsched.parse(str(schedule)) == schedule, name
-        assert lrsched.from_config(lrsched.to_config(schedule)) == schedule, name
+        assert lrplan.parse(str(schedule)) == schedule, name
+        assert lrplan.from_config(lrplan.to_config(schedule)) == schedule, name
     listed = presets.names()
     for src in ("hf", "timm", "fairseq", "t5", "big_vision", "megatron"):
         assert any(n.startswith(src + ".") for n in listed), src

@@ -1,4 +1,4 @@
-"""Parity of lrsched.presets.hf with the installed transformers.optimization (run, not re-derived).
+"""Parity of lrplan.presets.hf with the installed transformers.optimization (run, not re-derived).
 
 Each test draws arguments from Hugging Face's valid domain (edges included: zero warmup, one-step
 phases, training shorter than the warmup, decay to exactly 0), drives Hugging Face's ``LambdaLR`` on
@@ -20,8 +20,8 @@ transformers_optimization = pytest.importorskip("transformers.optimization")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-import lrsched  # noqa: E402
-from lrsched.presets import hf  # noqa: E402
+import lrplan  # noqa: E402
+from lrplan.presets import hf  # noqa: E402
 
 T = transformers_optimization
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -50,7 +50,7 @@ def n_steps(*lengths: float) -> int:
     return int(min(2000, max(50, 3 * sum(lengths) + 10)))
 
 
-def assert_parity(schedule: lrsched.Schedule, expected: np.ndarray, lr: float) -> None:
+def assert_parity(schedule: lrplan.Schedule, expected: np.ndarray, lr: float) -> None:
     steps = np.arange(len(expected))
     scalar = np.array([schedule(int(k)) for k in steps])
     vector = schedule(steps)
@@ -216,7 +216,7 @@ def test_quirks_named_values():
         (lambda: hf.get_wsd_schedule(1e-3, 0, 10), "get_wsd_schedule: `num_training_steps` must be given"),
         (lambda: hf.get_wsd_schedule(1e-3, 0, 10, 100, warmup_type="exp"), "`warmup_type` must be one of"),
         (lambda: hf.get_wsd_schedule(1e-3, 0, 10, 100, min_lr_ratio=2.0), "`min_lr_ratio` must be in [0.0, 1.0]"),
-        (lambda: hf.get_constant_schedule(1e-3, last_epoch=5), "`last_epoch` must be -1 (an lrsched schedule"),
+        (lambda: hf.get_constant_schedule(1e-3, last_epoch=5), "`last_epoch` must be -1 (an lrplan schedule"),
         (lambda: hf.get_scheduler("cosin", 1e-3, 0, 10), "did you mean 'cosine'"),
         (lambda: hf.get_scheduler("greedy", 1e-3), "reduce-on-plateau"),
         (lambda: hf.get_scheduler("linear", 1e-3, 0), "`num_training_steps` must be given for 'linear'"),
@@ -226,7 +226,7 @@ def test_quirks_named_values():
     ],
 )
 def test_bad_arguments(call, message):
-    with pytest.raises(lrsched.ConfigError) as info:
+    with pytest.raises(lrplan.ConfigError) as info:
         call()
     assert message in str(info.value)
 
@@ -237,5 +237,5 @@ def test_presets_round_trip_through_the_spec_language():
         hf.get_wsd_schedule(1e-3, 10, 10, 100, num_cycles=1.0),
         hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(1e-3, 5, 50, min_lr_rate=0.1, warmup_lr_rate=0.1),
     ):
-        assert lrsched.parse(str(s)) == s
-        assert lrsched.from_config(lrsched.to_config(s)) == s
+        assert lrplan.parse(str(s)) == s
+        assert lrplan.from_config(lrplan.to_config(s)) == s

@@ -1,4 +1,4 @@
-"""lrsched.presets.keras against keras.optimizers.schedules itself (Keras 3, JAX backend).
+"""lrplan.presets.keras against keras.optimizers.schedules itself (Keras 3, JAX backend).
 
 Keras runs in a subprocess (tests/source_worker.py) so that its backend is JAX whatever else this
 pytest process imported, and so that XLA divides exactly (see the worker's docstring). Keras computes
@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
-from lrsched.presets import keras as P
+import lrplan as L
+from lrplan.presets import keras as P
 from tests.presets_parity import SourceWorker, assert_match, preset_values
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""lrsched.presets.optax against optax.schedules itself (optax 0.2.8), in float64.
+"""lrplan.presets.optax against optax.schedules itself (optax 0.2.8), in float64.
 
 optax runs in a subprocess (tests/source_worker.py) under ``jax.enable_x64(True)``, evaluated with
 ``jax.vmap`` with XLA's algebraic simplifier off (so that ``x / c`` is an exact division; see the
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
-from lrsched.presets import optax as P
+import lrplan as L
+from lrplan.presets import optax as P
 from tests.presets_parity import Call, SourceWorker, assert_match, preset_values
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -322,7 +322,7 @@ def test_presets_are_plain_core_schedules():
         (lambda: P.warmup_cosine_decay_schedule(0.0, 1.0, -1, 10), "`warmup_steps` must be >= 0"),
         (lambda: P.sgdr_schedule([]), "optax.sgdr_schedule: `cosine_kwargs` must be a non-empty list"),
         (lambda: P.sgdr_schedule([{"peak": 1.0}]), "optax.sgdr_schedule: `cosine_kwargs[0]` has a bad argument"),
-        (lambda: P.join_schedules([lambda t: 1.0], []), "optax.join_schedules: `schedules[0]` must be an lrsched"),
+        (lambda: P.join_schedules([lambda t: 1.0], []), "optax.join_schedules: `schedules[0]` must be an lrplan"),
         (lambda: P.join_schedules([P.constant_schedule(1.0)] * 2, [5, 1, 3]), "`boundaries` must be non-decreasing"),
         (lambda: P.constant_schedule(-1.0), "optax.constant_schedule: `value` must be >= 0"),
     ],

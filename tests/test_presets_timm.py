@@ -1,4 +1,4 @@
-"""Parity of lrsched.presets.timm with timm's own scheduler modules (run, not re-derived).
+"""Parity of lrplan.presets.timm with timm's own scheduler modules (run, not re-derived).
 
 timm imports torchvision at import time and no torchvision matches the CPU torch here, so the
 scheduler files are loaded from the installed distribution as a synthetic package ``_timm_sched``
@@ -28,8 +28,8 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-import lrsched  # noqa: E402
-from lrsched.presets import timm  # noqa: E402
+import lrplan  # noqa: E402
+from lrplan.presets import timm  # noqa: E402
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RTOL = 1e-12
@@ -82,7 +82,7 @@ def source_values(cls, lr: float, n: int, upe: int | None = None, **kw) -> np.nd
     return np.array(out, dtype=np.float64)
 
 
-def assert_parity(schedule: lrsched.Schedule, expected: np.ndarray, lr: float) -> None:
+def assert_parity(schedule: lrplan.Schedule, expected: np.ndarray, lr: float) -> None:
     steps = np.arange(len(expected))
     scalar = np.array([schedule(int(k)) for k in steps])
     vector = schedule(steps)
@@ -206,12 +206,12 @@ def test_catalog_values():
     ],
 )
 def test_bad_arguments(call, message):
-    with pytest.raises(lrsched.ConfigError) as info:
+    with pytest.raises(lrplan.ConfigError) as info:
         call()
     assert message in str(info.value)
 
 
 def test_round_trip():
     s = timm.CosineLRScheduler(0.1, 10, cycle_mul=2.0, cycle_limit=3, k_decay=0.5, warmup_t=2, updates_per_epoch=5)
-    assert lrsched.parse(str(s)) == s
-    assert lrsched.from_config(lrsched.to_config(s)) == s
+    assert lrplan.parse(str(s)) == s
+    assert lrplan.from_config(lrplan.to_config(s)) == s

@@ -1,4 +1,4 @@
-"""lrsched.presets.torch against torch.optim.lr_scheduler itself.
+"""lrplan.presets.torch against torch.optim.lr_scheduler itself.
 
 Each PyTorch scheduler is stepped on a dummy SGD optimizer whose lr is ``base_lr``; the learning rate
 (and momentum) in the param group after ``k`` calls of ``scheduler.step()`` is compared with the preset
@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler as S
 
-import lrsched as L
-from lrsched.presets import torch as P
+import lrplan as L
+from lrplan.presets import torch as P
 from tests.presets_parity import assert_match, preset_values
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -383,7 +383,7 @@ def test_bad_arguments_raise_config_error_naming_preset_and_argument(call, messa
 
 
 def test_registry_lookup():
-    from lrsched import presets
+    from lrplan import presets
 
     assert presets.get("torch.OneCycleLR") is P.OneCycleLR
     assert "torch.CosineAnnealingLR" in presets.names()

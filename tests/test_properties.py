@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
+import lrplan as L
 from tests.examples import EXAMPLES, steps_for
 
 IDS = sorted(EXAMPLES)

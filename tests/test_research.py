@@ -1,4 +1,4 @@
-"""The primitives of lrsched.schedules.research: values by hand, invariants, and the same formula in every framework."""
+"""The primitives of lrplan.schedules.research: values by hand, invariants, and the same formula in every framework."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
+import lrplan as L
 from tests.examples import EXAMPLES, steps_for
 
 NEW = ("cosine_wave", "cosine_hard_restarts", "cycle_anneal_tanh", "quantize")

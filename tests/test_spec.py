@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
+import lrplan as L
 
 
 def test_issue_example_parses():

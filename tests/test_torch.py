@@ -1,4 +1,4 @@
-"""lrsched.torch.Scheduler: exact values, groups, hyperparameters, state, plateau protocol, misuse, compile."""
+"""lrplan.torch.Scheduler: exact values, groups, hyperparameters, state, plateau protocol, misuse, compile."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import lrsched as L
-from lrsched.torch import NotAScheduleError, Scheduler, current_lr, updates_per_epoch
+import lrplan as L
+from lrplan.torch import NotAScheduleError, Scheduler, current_lr, updates_per_epoch
 from tests.examples import EXAMPLES, steps_for
 
 
@@ -149,13 +149,13 @@ def test_one_cycle_with_momentum_matches_torch_onecycle():
 # ---------------------------------------------------------------------------- misuse
 @pytest.mark.parametrize("bad", [lambda k: 0.1, 0.1, None, {"name": "cosine"}.items()])
 def test_not_a_schedule(bad):
-    with pytest.raises(NotAScheduleError, match=r"`schedule` must be an lrsched Schedule") as info:
+    with pytest.raises(NotAScheduleError, match=r"`schedule` must be an lrplan Schedule") as info:
         Scheduler(sgd(), bad)
     assert isinstance(info.value, TypeError) and isinstance(info.value, L.ConfigError)
 
 
 def test_config_dict_is_not_a_schedule():
-    with pytest.raises(NotAScheduleError, match=r"looks like a schedule config; rebuild it with lrsched.from_config"):
+    with pytest.raises(NotAScheduleError, match=r"looks like a schedule config; rebuild it with lrplan.from_config"):
         Scheduler(sgd(), L.to_config(L.constant(0.1)))
 
 
@@ -163,7 +163,7 @@ def test_torch_scheduler_is_not_a_schedule():
     opt = sgd()
     with pytest.raises(TypeError, match="A torch scheduler cannot be wrapped"):
         Scheduler(opt, torch.optim.lr_scheduler.StepLR(opt, 2))
-    with pytest.raises(TypeError, match=r"`hyperparams\['momentum'\]` must be an lrsched Schedule"):
+    with pytest.raises(TypeError, match=r"`hyperparams\['momentum'\]` must be an lrplan Schedule"):
         Scheduler(sgd(momentum=0.9), L.constant(0.1), hyperparams={"momentum": 0.9})
 
 
@@ -309,7 +309,7 @@ def test_foreign_state_dicts_are_refused():
     opt = sgd()
     torch_sched = torch.optim.lr_scheduler.StepLR(opt, 2)
     sched = Scheduler(sgd(), L.constant(0.1))
-    with pytest.raises(L.ConfigError, match=r"not an lrsched.torch.Scheduler state.*'last_epoch'"):
+    with pytest.raises(L.ConfigError, match=r"not an lrplan.torch.Scheduler state.*'last_epoch'"):
         sched.load_state_dict(torch_sched.state_dict())
     with pytest.raises(L.ConfigError, match=r"`step` must be an integer >= 0"):
         sched.load_state_dict({"schedule": L.to_config(L.constant(0.1)), "step": -1})

@@ -1,4 +1,4 @@
-"""lrsched.torch.Scheduler in real loops: SIGKILL + resume, PyTorch Lightning, the HF Trainer, DDP (gloo)."""
+"""lrplan.torch.Scheduler in real loops: SIGKILL + resume, PyTorch Lightning, the HF Trainer, DDP (gloo)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-import lrsched as L
-import lrsched.torch
+import lrplan as L
+import lrplan.torch
 from tests import _torch_ddp, _torch_resume
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def test_lightning_configure_optimizers_interval_step():
 
         def configure_optimizers(self):
             opt = torch.optim.SGD(self.parameters(), lr=1.0)
-            sched = lrsched.torch.Scheduler(opt, SCHEDULE)
+            sched = lrplan.torch.Scheduler(opt, SCHEDULE)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(8, 2)), batch_size=2)
@@ -92,7 +92,7 @@ def test_hf_trainer_optimizers_tuple(tmp_path):
 
     model = Tiny()
     opt = torch.optim.AdamW(model.parameters(), lr=1.0)
-    sched = lrsched.torch.Scheduler(opt, SCHEDULE)
+    sched = lrplan.torch.Scheduler(opt, SCHEDULE)
     seen: list[float] = []
 
     class Record(TrainerCallback):

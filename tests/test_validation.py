@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-import lrsched as L
+import lrplan as L
 
 BAD = [
     (lambda: L.cosine(init_value=1.0, decay_steps=0), "cosine: `decay_steps` must be > 0. Received: decay_steps=0."),
@@ -73,10 +73,10 @@ BAD = [
         lambda: L.join([L.constant(1.0), L.constant(0.5)], boundaries=[-1]),
         "join: `boundaries` must be a list of numbers >= 0",
     ),
-    (lambda: L.join([], boundaries=[]), "join: `schedules` must be a list of at least 1 lrsched Schedule(s)"),
+    (lambda: L.join([], boundaries=[]), "join: `schedules` must be a list of at least 1 lrplan Schedule(s)"),
     (
         lambda: L.warmup(lambda step: 0.1, steps=10),
-        "warmup: `schedule` must be an lrsched Schedule (wrap a plain function",
+        "warmup: `schedule` must be an lrplan Schedule (wrap a plain function",
     ),
     (lambda: L.warmup(L.constant(1.0), steps=10, shape="exponential"), "warmup: `init_value` must be > 0"),
     (

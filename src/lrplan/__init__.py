@@ -1,0 +1,181 @@
+"""lrplan: learning-rate schedules you can trust, in every framework.
+
+A schedule is a value: ``lr = schedule(step)``, where ``schedule(k)`` is the value used for the
+k-th optimizer update, k counted from 0. Schedules are immutable, composable, comparable and
+serializable (JSON configs and a spec language), and the same schedule runs in NumPy, PyTorch,
+JAX/optax and Keras 3.
+
+Example:
+    >>> import lrplan
+    >>> s = lrplan.warmup(lrplan.cosine(init_value=3e-4, decay_steps=10_000), steps=500)
+    >>> s(0), s(500), s(10_500)
+    (0.0, 0.0003, 0.0)
+    >>> lrplan.parse(str(s)) == s
+    True
+"""
+
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
+
+from . import fields as fields
+from ._base import Schedule as Schedule
+from ._compose import Clip as Clip
+from ._compose import Cooldown as Cooldown
+from ._compose import Join as Join
+from ._compose import Product as Product
+from ._compose import Scale as Scale
+from ._compose import Shift as Shift
+from ._compose import Warmup as Warmup
+from ._compose import sequence as sequence
+from ._errors import ConfigError as ConfigError
+from ._errors import LrplanError as LrplanError
+from ._errors import SpecError as SpecError
+from ._errors import StepError as StepError
+from ._errors import UnknownScheduleError as UnknownScheduleError
+from ._finder import RangeTestSchedule as RangeTestSchedule
+from ._finder import Suggestion as Suggestion
+from ._finder import plot_range_test as plot_range_test
+from ._finder import suggest_lr as suggest_lr
+from ._ops import Ops as Ops
+from ._plateau import Plateau as Plateau
+from ._registry import register as register
+from ._registry import registered as registered
+from ._serialize import from_config as from_config
+from ._serialize import to_config as to_config
+from ._spec import parse as parse
+from .schedules.basic import Anneal as Anneal
+from .schedules.basic import Constant as Constant
+from .schedules.basic import Exponential as Exponential
+from .schedules.basic import InverseTime as InverseTime
+from .schedules.basic import Linear as Linear
+from .schedules.basic import PiecewiseConstant as PiecewiseConstant
+from .schedules.basic import Polynomial as Polynomial
+from .schedules.basic import PowerLaw as PowerLaw
+from .schedules.basic import StepDecay as StepDecay
+from .schedules.cosine import Cosine as Cosine
+from .schedules.cosine import CosineRestarts as CosineRestarts
+from .schedules.cosine import OneCycle as OneCycle
+from .schedules.cyclic import Cyclic as Cyclic
+from .schedules.framework import CosineRestartsFixedFloor as CosineRestartsFixedFloor
+from .schedules.framework import PolynomialCycle as PolynomialCycle
+from .schedules.research import CosineHardRestarts as CosineHardRestarts
+from .schedules.research import CosineWave as CosineWave
+from .schedules.research import CycleAnneal as CycleAnneal
+from .schedules.research import Quantize as Quantize
+from .schedules.rsqrt import InverseSqrt as InverseSqrt
+from .schedules.wsd import Wsd as Wsd
+
+# The public spelling: lower-case constructors, the same names as the spec language.
+constant = Constant
+linear = Linear
+polynomial = Polynomial
+anneal = Anneal
+power_law = PowerLaw
+exponential = Exponential
+step_decay = StepDecay
+inverse_time = InverseTime
+piecewise_constant = PiecewiseConstant
+inverse_sqrt = InverseSqrt
+cosine = Cosine
+cosine_restarts = CosineRestarts
+one_cycle = OneCycle
+cyclic = Cyclic
+cosine_restarts_fixed_floor = CosineRestartsFixedFloor
+polynomial_cycle = PolynomialCycle
+wsd = Wsd
+warmup = Warmup
+join = Join
+scale = Scale
+product = Product
+clip = Clip
+shift = Shift
+cooldown = Cooldown
+cosine_wave = CosineWave
+cosine_hard_restarts = CosineHardRestarts
+cycle_anneal = CycleAnneal
+quantize = Quantize
+range_test_schedule = RangeTestSchedule
+
+try:
+    __version__ = _version("lrplan")
+except _PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "Schedule",
+    "Ops",
+    "fields",
+    "LrplanError",
+    "ConfigError",
+    "SpecError",
+    "StepError",
+    "UnknownScheduleError",
+    "parse",
+    "to_config",
+    "from_config",
+    "register",
+    "registered",
+    "Constant",
+    "Linear",
+    "Polynomial",
+    "Anneal",
+    "PowerLaw",
+    "Exponential",
+    "StepDecay",
+    "InverseTime",
+    "PiecewiseConstant",
+    "InverseSqrt",
+    "Cosine",
+    "CosineRestarts",
+    "OneCycle",
+    "Cyclic",
+    "CosineRestartsFixedFloor",
+    "PolynomialCycle",
+    "Wsd",
+    "Warmup",
+    "Join",
+    "Scale",
+    "Product",
+    "Clip",
+    "Shift",
+    "Cooldown",
+    "Plateau",
+    "RangeTestSchedule",
+    "Suggestion",
+    "constant",
+    "linear",
+    "polynomial",
+    "anneal",
+    "power_law",
+    "exponential",
+    "step_decay",
+    "inverse_time",
+    "piecewise_constant",
+    "inverse_sqrt",
+    "cosine",
+    "cosine_restarts",
+    "one_cycle",
+    "cyclic",
+    "cosine_restarts_fixed_floor",
+    "polynomial_cycle",
+    "wsd",
+    "warmup",
+    "join",
+    "scale",
+    "product",
+    "clip",
+    "shift",
+    "cooldown",
+    "CosineWave",
+    "CosineHardRestarts",
+    "CycleAnneal",
+    "Quantize",
+    "cosine_wave",
+    "cosine_hard_restarts",
+    "cycle_anneal",
+    "quantize",
+    "range_test_schedule",
+    "suggest_lr",
+    "plot_range_test",
+    "__version__",
+]

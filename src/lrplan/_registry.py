@@ -1,0 +1,104 @@
+"""Schedule names: the registry behind the spec language, configs and the CLI."""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from ._errors import ConfigError, UnknownScheduleError
+
+if TYPE_CHECKING:
+    from ._base import Schedule
+
+__all__ = ["register", "lookup", "registered", "suggest"]
+
+_REGISTRY: dict[str, type[Schedule]] = {}
+_BUILTIN: set[str] = set()
+
+S = TypeVar("S", bound="type[Schedule]")
+
+
+def _valid_name(name: str) -> bool:
+    parts = name.split(".")
+    return all(p.isidentifier() and not keyword.iskeyword(p) for p in parts)
+
+
+def register(name: str, *, replace: bool = False, _builtin: bool = False) -> Callable[[S], S]:
+    """Register a :class:`~lrplan.Schedule` subclass under ``name``, as a class decorator.
+
+    The name is what the spec language, configs and the CLI use. User schedules should use a
+    dotted name (``"mypkg.ramp"``) so they never collide with lrplan's own; a name already taken
+    raises :class:`~lrplan.ConfigError` unless ``replace=True`` (built-in names cannot be replaced).
+
+    Example:
+        >>> import dataclasses, lrplan
+        >>> @lrplan.register("mypkg.halving")
+        ... @dataclasses.dataclass(frozen=True, kw_only=True)
+        ... class Halving(lrplan.Schedule):
+        ...     init_value: float = lrplan.fields.value()
+        ...     every: float = lrplan.fields.steps(positive=True)
+        ...     def _f(self, s, ops):
+        ...         return self.init_value * 0.5 ** ops.floor(s / self.every)
+        >>> s = lrplan.parse("mypkg.halving(init_value=1.0, every=10)")
+        >>> s(25)
+        0.25
+    """
+    if not isinstance(name, str) or not _valid_name(name):
+        raise ConfigError(
+            f"register: `name` must be a Python identifier or dotted identifiers. Received: name={name!r}."
+        )
+
+    def decorate(cls: S) -> S:
+        from ._base import Schedule
+
+        if not (isinstance(cls, type) and issubclass(cls, Schedule)):
+            raise ConfigError(f"register: only Schedule subclasses can be registered. Received: {cls!r}.")
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            if name in _BUILTIN or not replace:
+                raise ConfigError(
+                    f"register: the name {name!r} is already taken by {_REGISTRY[name].__qualname__}; "
+                    "choose another name (e.g. 'mypkg.name') or pass replace=True."
+                )
+        _REGISTRY[name] = cls
+        if _builtin:
+            _BUILTIN.add(name)
+        cls._spec_name = name
+        return cls
+
+    return decorate
+
+
+def suggest(name: str) -> str:
+    """`` Did you mean 'x'?`` for the closest registered names, or an empty string."""
+    close = difflib.get_close_matches(str(name), list(_REGISTRY), n=3, cutoff=0.7)
+    if not close:
+        return ""
+    if len(close) == 1:
+        return f" Did you mean {close[0]!r}?"
+    return " Did you mean " + ", ".join(repr(c) for c in close[:-1]) + f" or {close[-1]!r}?"
+
+
+def lookup(name: str) -> type[Schedule]:
+    """The class registered under ``name``; :class:`~lrplan.UnknownScheduleError` with suggestions if none."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        hint = suggest(name)
+        if not hint and isinstance(name, str) and "." in name:
+            hint = " Import the package that registers it first."
+        raise UnknownScheduleError(f"Unknown schedule {name!r}.{hint}") from None
+
+
+def registered() -> dict[str, type[Schedule]]:
+    """A copy of the registry: name -> class, sorted by name.
+
+    Example:
+        >>> import lrplan
+        >>> "inverse_sqrt" in lrplan.registered()
+        True
+        >>> lrplan.registered()["cosine"] is lrplan.Cosine
+        True
+    """
+    return dict(sorted(_REGISTRY.items()))

@@ -1,0 +1,102 @@
+"""Configs: JSON-safe dicts that rebuild a schedule through its constructor (so checks run again)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ._base import Schedule
+from ._errors import ConfigError
+from ._registry import lookup
+
+__all__ = ["to_config", "from_config", "FORMAT"]
+
+FORMAT = 1
+"""Version of the config layout; :func:`from_config` refuses newer versions."""
+
+
+def _encode(x: Any) -> Any:
+    if isinstance(x, Schedule):
+        return _node(x)
+    if isinstance(x, (tuple, list)):
+        return [_encode(i) for i in x]
+    return x
+
+
+def _node(schedule: Schedule) -> dict[str, Any]:
+    args = {f.name: _encode(getattr(schedule, f.name)) for f in dataclasses.fields(schedule) if f.init}
+    return {"name": schedule.spec_name(), "args": args}
+
+
+def to_config(schedule: Schedule) -> dict[str, Any]:
+    """A JSON-safe dict describing ``schedule``: ``{"format": 1, "name": ..., "args": {...}}``.
+
+    Every constructor argument is written, defaults included, so a config keeps meaning the same
+    curve if a default changes. Nested schedules are nested dicts of the same shape (without
+    ``"format"``).
+
+    Example:
+        >>> import json, lrplan
+        >>> s = lrplan.warmup(lrplan.constant(0.1), steps=10)
+        >>> json.dumps(lrplan.to_config(s))
+        '{"format": 1, "name": "warmup", "args": {"schedule": {"name": "constant", "args": {"value": 0.1}}, "steps": 10, "init_value": 0.0, "shape": "linear"}}'
+        >>> lrplan.from_config(json.loads(json.dumps(lrplan.to_config(s)))) == s
+        True
+    """
+    if not isinstance(schedule, Schedule):
+        raise ConfigError(f"to_config: expected an lrplan Schedule. Received: {schedule!r}.")
+    return {"format": FORMAT, **_node(schedule)}
+
+
+def _decode(x: Any, where: str) -> Any:
+    if isinstance(x, dict):
+        return _build(x, where)
+    if isinstance(x, list):
+        return [_decode(i, f"{where}[{n}]") for n, i in enumerate(x)]
+    return x
+
+
+def _build(node: dict[str, Any], where: str) -> Schedule:
+    unknown = set(node) - {"name", "args", "format"}
+    if unknown:
+        raise ConfigError(f"from_config: unknown key(s) {sorted(unknown)} at {where}.")
+    if "name" not in node:
+        raise ConfigError(f"from_config: missing key 'name' at {where}.")
+    cls = lookup(node["name"])
+    args = node.get("args", {})
+    if not isinstance(args, dict):
+        raise ConfigError(f"from_config: 'args' must be an object at {where}. Received: {args!r}.")
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    extra = set(args) - names
+    if extra:
+        raise ConfigError(
+            f"from_config: {node['name']} has no argument(s) {sorted(extra)} at {where}. Arguments: {sorted(names)}."
+        )
+    decoded = {k: _decode(val, f"{where}.args.{k}") for k, val in args.items()}
+    try:
+        return cls(**decoded)
+    except TypeError as exc:  # e.g. a missing required argument
+        raise ConfigError(f"from_config: {node['name']} at {where}: {exc}") from None
+
+
+def from_config(config: dict[str, Any]) -> Schedule:
+    """Rebuild a schedule from :func:`to_config`'s dict (after any JSON round trip).
+
+    Raises :class:`~lrplan.ConfigError` for malformed configs or invalid arguments, and
+    :class:`~lrplan.UnknownScheduleError` for names that are not registered.
+
+    Example:
+        >>> import lrplan
+        >>> lrplan.from_config({"format": 1, "name": "cosine", "args": {"init_value": 1.0, "decay_steps": 10}})
+        cosine(init_value=1.0, decay_steps=10)
+        >>> lrplan.from_config({"name": "cosine", "args": {"init_value": 1.0, "decay_steps": 0}})
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: cosine: `decay_steps` must be > 0. Received: decay_steps=0.
+    """
+    if not isinstance(config, dict):
+        raise ConfigError(f"from_config: expected a dict. Received: {config!r}.")
+    version = config.get("format", FORMAT)
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT or version < 1:
+        raise ConfigError(f"from_config: unsupported config format {version!r}; this lrplan reads format {FORMAT}.")
+    return _build(config, "config")

@@ -1,0 +1,219 @@
+"""``lrplan lab ...``: run studies, write reports, list what the lab offers.
+
+The main CLI mounts :data:`app` as its ``lab`` sub-command; ``python -m lrplan.lab`` runs it alone.
+Importing this module imports typer only (no torch).
+
+Commands:
+    run STUDY_OR_FLAGS   run a built-in study (``quick``, ``e1``...) or a study file, or a sweep built from flags
+    report DIR           write DIR/report.html from the records in DIR
+    list                 tasks, optimizers and built-in studies
+    demo                 the quick study and its report, in lab-results/quick/
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="lab",
+    help="Train small real models under many schedules and optimizers, offline, and see which wins.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(exc: Exception) -> "typer.Exit":
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    return typer.Exit(2)
+
+
+def _default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@app.command()
+def run(
+    study: Annotated[
+        str | None,
+        typer.Argument(
+            help="A built-in study (quick, e1, e2, e3, e4) or a .yaml/.toml study file. Omit to build a sweep from the flags."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default: lab-results/<study name>).")
+    ] = None,
+    task: Annotated[
+        list[str] | None, typer.Option("--task", help="Task name (repeat for several). Flags mode.")
+    ] = None,
+    optimizer: Annotated[
+        list[str] | None, typer.Option("--optimizer", help="Optimizer name (repeat). Flags mode.")
+    ] = None,
+    schedule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--schedule",
+            help="Schedule spec with peak 1.0, e.g. 'cosine(init_value=1.0, decay_steps={steps})' (repeat). Flags mode.",
+        ),
+    ] = None,
+    lr: Annotated[
+        list[float] | None, typer.Option("--lr", help="Peak learning rate (repeat); default: each optimizer's own.")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Study name in flags mode.")] = "sweep",
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Optimizer updates per run (overrides the study).")
+    ] = None,
+    seeds: Annotated[int | None, typer.Option("--seeds", help="Number of seeds 0..n-1 (overrides the study).")] = None,
+    eval_every: Annotated[
+        int | None, typer.Option("--eval-every", help="Evaluate every N updates (overrides the study).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Parallel runs (local processes or Ray CPUs).")
+    ] = _default_workers(),
+    backend: Annotated[str, typer.Option("--backend", help="local, ray or inline.")] = "local",
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (ray backend); default: a local instance.")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="torch threads per run (default: the study's, 1).")
+    ] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html when done.")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
+) -> None:
+    """Run a study; finished runs already in the results folder are skipped."""
+    from .errors import LabError
+    from .report import write_report
+    from .runner import run_study
+    from .studies import builtins, run_builtin
+    from .study import load_study, study_from_dict
+
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("steps", steps), ("seeds", seeds), ("eval_every", eval_every)) if v is not None
+    }
+    options: dict[str, Any] = {
+        "backend": backend,
+        "workers": workers,
+        "address": address,
+        "threads": threads,
+        "progress": progress,
+    }
+    try:
+        if study is not None and study in builtins():
+            folder = out or Path("lab-results") / study
+            run_builtin(study, folder, overrides=overrides, **options)
+        else:
+            if study is not None:
+                if task or optimizer or schedule:
+                    raise LabError(
+                        "give either a study (name or file) or --task/--optimizer/--schedule flags, not both."
+                    )
+                if not Path(study).exists():
+                    raise LabError(
+                        f"{study!r} is neither a built-in study ({', '.join(builtins())}) nor an existing file."
+                    )
+                loaded = load_study(study)
+                data = {**{k: v for k, v in loaded.to_dict().items() if k != "source"}, **overrides}
+                st = study_from_dict(data, source=study)
+            else:
+                if not (task and optimizer and schedule):
+                    raise LabError(
+                        "flags mode needs at least one --task, --optimizer and --schedule (or give a study)."
+                    )
+                data = {"name": name, "tasks": task, "optimizers": optimizer, "schedules": schedule, **overrides}
+                if lr:
+                    data["lrs"] = lr
+                st = study_from_dict(data, source="<flags>")
+            folder = out or Path("lab-results") / st.name
+            summary = run_study(st, folder, **options)
+            typer.echo(
+                f"{summary.trained} runs trained, {summary.skipped} already finished, in {summary.seconds:.1f} s -> {folder}"
+            )
+        if report:
+            typer.echo(f"report: {write_report(folder)}")
+    except LabError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("report")
+def report_cmd(
+    directory: Annotated[Path, typer.Argument(help="A results folder written by `lrplan lab run`.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="HTML file to write (default: DIR/report.html).")
+    ] = None,
+) -> None:
+    """Write an HTML report (curves, results table, claims, configuration) for a results folder."""
+    from .errors import LabError
+    from .report import write_report
+
+    try:
+        typer.echo(str(write_report(directory, out)))
+    except LabError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """List the tasks, optimizers and built-in studies."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .optimizers import optimizers
+    from .studies import builtins
+    from .tasks import tasks
+
+    console = Console()
+    t = Table(title="tasks", title_justify="left")
+    for col in ("name", "metric", "options (defaults)", "description"):
+        t.add_column(col)
+    for task in tasks().values():
+        t.add_row(
+            task.name,
+            f"{task.metric} ({task.mode})",
+            ", ".join(f"{k}={v}" for k, v in task.defaults.items()),
+            task.description,
+        )
+    console.print(t)
+    o = Table(title="optimizers", title_justify="left")
+    for col in ("name", "default lr", "options (defaults)", "description"):
+        o.add_column(col)
+    for kind in optimizers().values():
+        o.add_row(kind.name, f"{kind.lr:g}", ", ".join(f"{k}={v}" for k, v in kind.defaults.items()), kind.description)
+    console.print(o)
+    s = Table(title="built-in studies (lrplan lab run NAME)", title_justify="left")
+    for col in ("name", "about", "minutes (2 cores)"):
+        s.add_column(col)
+    for b in builtins().values():
+        s.add_row(b.name, b.summary, f"~{b.minutes:g}")
+    console.print(s)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("lab-results") / "quick",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Parallel worker processes.")] = _default_workers(),
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
+) -> None:
+    """Run the quick study (digits, 2 optimizers x 4 schedules x 2 seeds) and write its report."""
+    import time
+
+    from .errors import LabError
+    from .report import write_report
+    from .studies import run_builtin
+
+    start = time.perf_counter()
+    try:
+        run_builtin("quick", out, workers=workers, progress=progress)
+        path = write_report(out)
+    except LabError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"quick study done in {time.perf_counter() - start:.1f} s; report: {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``python -m lrplan.lab``."""
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="python -m lrplan.lab")

@@ -1,0 +1,436 @@
+"""Studies: a sweep of tasks x optimizers x schedules x learning rates x seeds, from a file or flags.
+
+**How a learning rate is made.** A study's schedules are *shapes* written with peak 1.0, and every
+run has one peak learning rate ``lr``. The learning rate used for update ``k`` (k from 0) is
+
+.. math:: \\eta_k = lr \\cdot \\text{schedule}(k)
+
+i.e. the run trains on the absolute schedule ``scale(schedule, factor=lr)``, whose config is what the
+record stores. ``lr`` is the study's ``lrs`` axis if it has one, otherwise each optimizer entry's
+``lr`` (or that optimizer's default). A schedule written with absolute values is fine too: give
+``lrs: [1.0]``.
+
+**Study file** (YAML ``.yaml``/``.yml`` or TOML ``.toml``)::
+
+    name: my-study                 # required: a short name (also the default output folder)
+    description: what it checks    # optional
+    steps: 300                     # optimizer updates per run (> 0)
+    eval_every: 25                 # evaluate every N updates (and at the start and the end)
+    seeds: [0, 1, 2]               # a list, or a count n meaning 0..n-1
+    grad_clip: null                # optional max gradient norm
+    threads: 1                     # torch threads per run
+    tasks:                         # names, or {name, options, label}
+      - digits-mlp
+      - {name: charlm, options: {norm: post}, label: post-LN}
+    optimizers:                    # names, or {name, lr, options, label}
+      - adam
+      - {name: sgd-momentum, lr: 0.1}
+    schedules:                     # spec texts with peak 1.0, or {spec, label}
+      - constant(1.0)
+      - {spec: "cosine(init_value=1.0, decay_steps={steps})", label: cosine}
+    lrs: [0.01, 0.03]              # optional: peak learning rates, overriding the optimizers' lr
+    targets: {digits-mlp: 0.95}    # optional: metric target per task, for "steps to target"
+    expectation: text              # optional: what the study expects to show (shown in the report)
+
+Inside a schedule spec, ``{...}`` is an arithmetic expression of ``steps`` (numbers, ``+ - * / //``,
+parentheses), evaluated and rounded to an integer, e.g. ``decay_steps={steps*0.2}``.
+
+Every name, option, spec and number is checked when the study is loaded, before any run starts;
+:class:`~lrplan.lab.errors.StudyError` lists every problem with the file and the key.
+
+Example:
+    >>> from lrplan.lab.study import study_from_dict
+    >>> st = study_from_dict({"name": "demo", "steps": 100, "seeds": 2, "tasks": ["digits-logreg"],
+    ...                       "optimizers": ["sgd", {"name": "adam", "lr": 0.01}],
+    ...                       "schedules": ["constant(1.0)", "linear(init_value=1.0, end_value=0.0, decay_steps={steps})"]})
+    >>> runs = st.runs()
+    >>> len(runs), runs[0].lr, runs[-1].lr, runs[-1].schedule
+    (8, 0.1, 0.01, 'linear(init_value=1.0, end_value=0.0, decay_steps=100)')
+    >>> study_from_dict({"name": "bad", "steps": -5, "tasks": ["digit-mlp"], "optimizers": ["adam"],
+    ...                  "schedules": ["constant(1.0)"]}, source="s.yaml")
+    Traceback (most recent call last):
+    ...
+    lrplan.lab.errors.StudyError: s.yaml: invalid study:
+      s.yaml: steps: must be an integer > 0. Received: -5.
+      s.yaml: tasks[0]: unknown task 'digit-mlp'. Did you mean 'digits-mlp'?
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._errors import LrplanError
+from .._serialize import to_config
+from .._spec import parse
+from . import optimizers as _opt
+from . import tasks as _tasks
+from .errors import LabError, StudyError
+
+__all__ = ["RunSpec", "Study", "study_from_dict", "load_study", "substitute_steps", "run_key"]
+
+STUDY_KEYS = (
+    "name",
+    "description",
+    "steps",
+    "eval_every",
+    "seeds",
+    "grad_clip",
+    "threads",
+    "tasks",
+    "optimizers",
+    "schedules",
+    "lrs",
+    "targets",
+    "expectation",
+)
+LR_RULE = "lr * schedule(k)"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run, fully resolved (defaults merged, ``{steps}`` substituted)."""
+
+    task: str
+    task_options: dict[str, Any]
+    optimizer: str
+    optimizer_options: dict[str, Any]
+    lr: float
+    schedule: str
+    seed: int
+    steps: int
+    eval_every: int
+    grad_clip: float | None = None
+    task_label: str = ""
+    optimizer_label: str = ""
+    schedule_label: str = ""
+
+    def config(self) -> dict[str, Any]:
+        """The JSON-safe configuration that determines the result; its hash is the run's key."""
+        return {
+            "task": {"name": self.task, "options": self.task_options},
+            "optimizer": {"name": self.optimizer, "options": self.optimizer_options},
+            "lr": self.lr,
+            "schedule": to_config(parse(self.schedule)),
+            "lr_rule": LR_RULE,
+            "seed": self.seed,
+            "steps": self.steps,
+            "eval_every": self.eval_every,
+            "grad_clip": self.grad_clip,
+        }
+
+    def key(self) -> str:
+        """16 hex digits of the SHA-256 of the canonical JSON of :meth:`config`."""
+        return run_key(self.config())
+
+    def labels(self) -> dict[str, str]:
+        return {"task": self.task_label, "optimizer": self.optimizer_label, "schedule": self.schedule_label}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_key(config: Mapping[str, Any]) -> str:
+    """The key of a run config: ``sha256(json.dumps(config, sort_keys=True))[:16]``."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Study:
+    """A validated study; build it with :func:`study_from_dict` or :func:`load_study`."""
+
+    name: str
+    tasks: list[dict[str, Any]]
+    optimizers: list[dict[str, Any]]
+    schedules: list[dict[str, str]]
+    seeds: list[int]
+    steps: int
+    eval_every: int
+    lrs: list[float] | None = None
+    grad_clip: float | None = None
+    threads: int = 1
+    targets: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+    expectation: str = ""
+    source: str = "<flags>"
+
+    def runs(self) -> list[RunSpec]:
+        """Every run: tasks x optimizers x lrs x schedules x seeds, in that nesting order."""
+        out = []
+        for t in self.tasks:
+            for o in self.optimizers:
+                for lr in self.lrs if self.lrs is not None else [o["lr"]]:
+                    for s in self.schedules:
+                        for seed in self.seeds:
+                            out.append(
+                                RunSpec(
+                                    task=t["name"],
+                                    task_options=t["options"],
+                                    optimizer=o["name"],
+                                    optimizer_options=o["options"],
+                                    lr=float(lr),
+                                    schedule=s["spec"],
+                                    seed=seed,
+                                    steps=self.steps,
+                                    eval_every=self.eval_every,
+                                    grad_clip=self.grad_clip,
+                                    task_label=t["label"],
+                                    optimizer_label=o["label"],
+                                    schedule_label=s["label"],
+                                )
+                            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (what ``study.json`` in the output folder holds)."""
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------ {steps} expressions
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+}
+
+
+def _eval(node: ast.AST, steps: int) -> float:
+    if isinstance(node, ast.Expression):
+        return _eval(node.body, steps)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.Name) and node.id == "steps":
+        return steps
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return float(_BINOPS[type(node.op)](_eval(node.left, steps), _eval(node.right, steps)))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_eval(node.operand, steps)
+    raise ValueError("only numbers, `steps`, + - * / // and parentheses are allowed")
+
+
+def substitute_steps(spec: str, steps: int) -> str:
+    """Replace each ``{expr}`` in ``spec`` by ``round(expr)`` with ``steps`` bound.
+
+    Example:
+        >>> substitute_steps("wsd(peak_value=1.0, warmup_steps=0, stable_steps={steps*0.8}, decay_steps={steps//5})", 1000)
+        'wsd(peak_value=1.0, warmup_steps=0, stable_steps=800, decay_steps=200)'
+    """
+
+    def one(m: re.Match[str]) -> str:
+        text = m.group(1)
+        try:
+            value = _eval(ast.parse(text.strip(), mode="eval"), steps)
+        except (SyntaxError, ValueError, ZeroDivisionError) as exc:
+            raise LabError(f"cannot evaluate {{{text}}}: {exc}") from None
+        return str(round(value))
+
+    return re.sub(r"\{([^{}]*)\}", one, spec)
+
+
+# ------------------------------------------------------------------------------ validation
+class _Errors:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, key: str, reason: str) -> None:
+        self.items.append(f"{self.source}: {key}: {reason}")
+
+    def raise_if_any(self) -> None:
+        if len(self.items) == 1:
+            raise StudyError(self.items[0])
+        if self.items:
+            raise StudyError(f"{self.source}: invalid study:\n  " + "\n  ".join(self.items))
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _entry(raw: Any, where: str, name_key: str, allowed: tuple[str, ...], errors: _Errors) -> dict[str, Any] | None:
+    if isinstance(raw, str):
+        return {name_key: raw}
+    if not isinstance(raw, Mapping):
+        errors.add(where, f"must be a name or a mapping with keys {list(allowed)}. Received: {raw!r}.")
+        return None
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        errors.add(where, f"unknown key(s) {unknown}; allowed: {list(allowed)}.")
+        return None
+    if not isinstance(raw.get(name_key), str):
+        errors.add(f"{where}.{name_key}", f"required, a string. Received: {raw.get(name_key)!r}.")
+        return None
+    return dict(raw)
+
+
+def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Study:
+    """Validate ``data`` (the parsed study file) and build a :class:`Study`.
+
+    Raises:
+        StudyError: listing every problem as ``<source>: <key>: <reason>``.
+    """
+    errors = _Errors(source)
+    if not isinstance(data, Mapping):
+        raise StudyError(
+            f"{source}: a study must be a mapping of keys {list(STUDY_KEYS)}. Received: {type(data).__name__}."
+        )
+    for key in sorted(set(data) - set(STUDY_KEYS)):
+        errors.add(str(key), f"unknown key; allowed keys: {', '.join(STUDY_KEYS)}.")
+
+    name = data.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        errors.add("name", f"required: letters, digits, '.', '_' or '-'. Received: {name!r}.")
+        name = "study"
+    steps = data.get("steps", 300)
+    if not _is_int(steps) or steps <= 0:
+        errors.add("steps", f"must be an integer > 0. Received: {steps!r}.")
+        steps = 1
+    eval_every = data.get("eval_every", max(1, steps // 20))
+    if not _is_int(eval_every) or eval_every <= 0:
+        errors.add("eval_every", f"must be an integer > 0. Received: {eval_every!r}.")
+        eval_every = 1
+    seeds_raw = data.get("seeds", [0])
+    seeds: list[int] = []
+    if _is_int(seeds_raw) and seeds_raw > 0:
+        seeds = list(range(seeds_raw))
+    elif isinstance(seeds_raw, list) and seeds_raw and all(_is_int(s) and s >= 0 for s in seeds_raw):
+        seeds = list(dict.fromkeys(seeds_raw))
+    else:
+        errors.add("seeds", f"must be a count > 0 or a non-empty list of integers >= 0. Received: {seeds_raw!r}.")
+    grad_clip = data.get("grad_clip")
+    if grad_clip is not None and (not _is_num(grad_clip) or grad_clip <= 0):
+        errors.add("grad_clip", f"must be a number > 0 or null. Received: {grad_clip!r}.")
+    threads = data.get("threads", 1)
+    if not _is_int(threads) or threads <= 0:
+        errors.add("threads", f"must be an integer > 0. Received: {threads!r}.")
+    for key in ("description", "expectation"):
+        if not isinstance(data.get(key, ""), str):
+            errors.add(key, f"must be a string. Received: {data.get(key)!r}.")
+
+    def listed(key: str) -> list[Any]:
+        value = data.get(key)
+        if not isinstance(value, list) or not value:
+            errors.add(key, f"required: a non-empty list. Received: {value!r}.")
+            return []
+        return value
+
+    tasks = []
+    for i, raw in enumerate(listed("tasks")):
+        e = _entry(raw, f"tasks[{i}]", "name", ("name", "options", "label"), errors)
+        if e is None:
+            continue
+        try:
+            task = _tasks.get_task(e["name"])
+            options = _tasks.resolve_options(task, e.get("options"))
+        except LabError as exc:
+            errors.add(f"tasks[{i}]", str(exc))
+            continue
+        given = e.get("options") or {}
+        label = e.get("label") or (task.name + "".join(f" {k}={v}" for k, v in sorted(given.items())))
+        tasks.append({"name": task.name, "options": options, "label": str(label)})
+
+    optimizers = []
+    for i, raw in enumerate(listed("optimizers")):
+        e = _entry(raw, f"optimizers[{i}]", "name", ("name", "lr", "options", "label"), errors)
+        if e is None:
+            continue
+        try:
+            kind = _opt.get_optimizer(e["name"])
+            options = _opt.resolve_options(kind, e.get("options"))
+        except LabError as exc:
+            errors.add(f"optimizers[{i}]", str(exc))
+            continue
+        lr = e.get("lr", kind.lr)
+        if not _is_num(lr) or lr <= 0:
+            errors.add(f"optimizers[{i}].lr", f"must be a number > 0. Received: {lr!r}.")
+            continue
+        optimizers.append(
+            {"name": kind.name, "lr": float(lr), "options": options, "label": str(e.get("label") or kind.name)}
+        )
+
+    schedules = []
+    for i, raw in enumerate(listed("schedules")):
+        e = _entry(raw, f"schedules[{i}]", "spec", ("spec", "label"), errors)
+        if e is None:
+            continue
+        try:
+            spec = str(parse(substitute_steps(e["spec"], steps)))
+        except (LrplanError, ValueError) as exc:
+            errors.add(f"schedules[{i}]", f"invalid schedule {e['spec']!r}: {exc}")
+            continue
+        schedules.append({"spec": spec, "label": str(e.get("label") or e["spec"])})
+
+    lrs = data.get("lrs")
+    if lrs is not None:
+        if not isinstance(lrs, list) or not lrs or not all(_is_num(x) and x > 0 for x in lrs):
+            errors.add("lrs", f"must be a non-empty list of numbers > 0. Received: {lrs!r}.")
+            lrs = None
+        else:
+            lrs = [float(x) for x in lrs]
+    targets = data.get("targets", {})
+    if not isinstance(targets, Mapping) or not all(isinstance(k, str) and _is_num(v) for k, v in targets.items()):
+        errors.add("targets", f"must map task names to numbers. Received: {targets!r}.")
+        targets = {}
+    else:
+        for k in targets:
+            if k not in _tasks.tasks():
+                errors.add(f"targets.{k}", "not a known task.")
+    errors.raise_if_any()
+    return Study(
+        name=str(name),
+        tasks=tasks,
+        optimizers=optimizers,
+        schedules=schedules,
+        seeds=seeds,
+        steps=int(steps),
+        eval_every=int(eval_every),
+        lrs=lrs,
+        grad_clip=None if grad_clip is None else float(grad_clip),
+        threads=int(threads),
+        targets={k: float(v) for k, v in targets.items()},
+        description=str(data.get("description", "")),
+        expectation=str(data.get("expectation", "")),
+        source=source,
+    )
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a YAML (``.yaml``/``.yml``) or TOML (``.toml``) study file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StudyError(f"{p}: cannot read the study file ({exc.strerror}).") from None
+    if p.suffix == ".toml":
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            raise StudyError(f"{p}: TOML study files need Python >= 3.11; use YAML.") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise StudyError(f"{p}: not valid TOML: {exc}") from None
+    elif p.suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise StudyError(f"{p}: not valid YAML: {exc}") from None
+    else:
+        raise StudyError(f"{p}: a study file must end in .yaml, .yml or .toml.")
+    return study_from_dict(data if data is not None else {}, source=str(p))

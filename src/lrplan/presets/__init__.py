@@ -1,0 +1,56 @@
+"""Presets: other libraries' schedules reproduced exactly, as plain lrplan schedules.
+
+One module per source library (``lrplan.presets.torch``, ``.keras``, ``.optax``, ``.hf``, ``.timm``,
+``.fairseq``, ``.t5``, ``.big_vision``, ``.megatron``). Each function keeps the source's own name and
+argument names and returns a schedule built from core primitives, so ``str()`` shows what it is.
+Modules are imported on first use; none imports its source library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from .._errors import UnknownScheduleError
+
+__all__ = ["SOURCES", "source", "get", "names"]
+
+SOURCES = ("torch", "keras", "optax", "hf", "timm", "fairseq", "t5", "big_vision", "megatron")
+
+
+def source(name: str) -> ModuleType:
+    """The preset module for a source library, e.g. ``source("torch")``."""
+    if name not in SOURCES:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), SOURCES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else f" Sources: {', '.join(SOURCES)}."
+        raise UnknownScheduleError(f"Unknown preset source {name!r}.{hint}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def names() -> list[str]:
+    """Every preset as ``"source.Name"``."""
+    out = []
+    for src in SOURCES:
+        try:
+            mod = source(src)
+        except ImportError:
+            continue
+        out += [f"{src}.{n}" for n in getattr(mod, "__all__", ())]
+    return out
+
+
+def get(name: str) -> Callable[..., Any]:
+    """The preset function ``"source.Name"`` (e.g. ``"torch.OneCycleLR"``)."""
+    src, _, fn = str(name).partition(".")
+    mod = source(src)
+    if fn not in getattr(mod, "__all__", ()):
+        import difflib
+
+        close = difflib.get_close_matches(fn, list(getattr(mod, "__all__", ())), n=3)
+        hint = f" Did you mean {', '.join(repr(f'{src}.{c}') for c in close)}?" if close else ""
+        raise UnknownScheduleError(f"Unknown preset {name!r}.{hint}")
+    return getattr(mod, fn)  # type: ignore[no-any-return]
