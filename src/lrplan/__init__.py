@@ -14,9 +14,6 @@ Example:
     True
 """
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
-
 from . import fields as fields
 from ._base import Schedule as Schedule
 from ._compose import Clip as Clip
@@ -43,6 +40,7 @@ from ._registry import registered as registered
 from ._serialize import from_config as from_config
 from ._serialize import to_config as to_config
 from ._spec import parse as parse
+from ._version import __version__ as __version__
 from .schedules.basic import Anneal as Anneal
 from .schedules.basic import Constant as Constant
 from .schedules.basic import Exponential as Exponential
@@ -96,10 +94,6 @@ cycle_anneal = CycleAnneal
 quantize = Quantize
 range_test_schedule = RangeTestSchedule
 
-try:
-    __version__ = _version("lrplan")
-except _PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "Schedule",
