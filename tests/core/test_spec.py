@@ -208,7 +208,7 @@ def test_registered_user_schedule_round_trips():
         init_value: float = L.fields.value()
         every: float = L.fields.steps(positive=True)
 
-        def _f(self, s, ops):
+        def formula(self, s, ops):
             return self.init_value * 0.5 ** ops.floor(s / self.every)
 
     s = L.parse("testpkg.halving(init_value=1.0, every=10)")
