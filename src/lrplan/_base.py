@@ -150,14 +150,16 @@ class Schedule:
 
     @classmethod
     def spec_name(cls) -> str:
-        """The registered name (``"cosine"``), or the class name for unregistered subclasses.
+        """The registered name (``"cosine"``), or the class name for an unregistered class.
+
+        A subclass of a registered schedule has its own name (it is not the schedule it extends).
 
         Example:
             >>> import lrplan
             >>> lrplan.Cosine.spec_name()
             'cosine'
         """
-        return cls._spec_name or cls.__name__
+        return cls.__dict__.get("_spec_name") or cls.__name__
 
     # ------------------------------------------------------------------ evaluation
     def formula(self, s: Any, ops: Ops) -> Any:
