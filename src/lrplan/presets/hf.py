@@ -63,7 +63,7 @@ def _warmup(lr: float, w: float, body: Schedule) -> Schedule:
     """Hugging Face's linear warmup ``lr * s / W`` for ``s < W``, then ``body`` on its own clock."""
     if w == 0:
         return body
-    if body._scalar(0.0) == lr:
+    if body.python_formula(0.0) == lr:
         return C.Warmup(body, steps=w)
     return C.Join([B.Linear(init_value=0.0, end_value=lr, decay_steps=w), body], boundaries=[w])
 

@@ -88,7 +88,7 @@ def _finish(
     epochs = a.v.require_bool(owner, "t_in_epochs", t_in_epochs)
     out = main
     if w > 0:
-        if prefix and main._scalar(0.0) == target:
+        if prefix and main.python_formula(0.0) == target:
             out = C.Warmup(main, steps=w, init_value=init)
         else:
             tail = main if prefix else C.Shift(main, steps=-w)
@@ -232,7 +232,7 @@ def TanhLRScheduler(
             ub=hi,
         )
     prefix = a.v.require_bool(owner, "warmup_prefix", warmup_prefix)
-    target = lr if prefix or w == 0 else main._scalar(float(w))
+    target = lr if prefix or w == 0 else main.python_formula(float(w))
     return _finish(owner, main, target, w, init, prefix, t_in_epochs, updates_per_epoch)
 
 
