@@ -256,8 +256,9 @@ else:  # pragma: no cover - typing only
 def schedule_dataclass(cls: type[T]) -> type[T]:
     """Make a :class:`~lrplan.Schedule` subclass a frozen, keyword-only dataclass with the spec as its repr.
 
-    Equivalent to ``@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)``, and understood by
-    type checkers together with the field helpers of this module.
+    Equivalent to ``@dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)`` (equality
+    and hashing over the fields are :class:`~lrplan.Schedule`'s), and understood by type checkers
+    together with the field helpers of this module.
 
     Example:
         >>> import lrplan
@@ -269,4 +270,4 @@ def schedule_dataclass(cls: type[T]) -> type[T]:
         >>> Half(value=1.0), Half(value=1.0)(3)
         (Half(value=1.0), 0.5)
     """
-    return dataclasses.dataclass(frozen=True, kw_only=True, repr=False)(cls)
+    return dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)

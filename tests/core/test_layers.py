@@ -11,7 +11,8 @@ Layers, bottom up (a module may import its own layer or lower ones, with no cycl
 6. ``lrplan`` (the facade)
 
 A function-level import only defers an optional framework (or matplotlib); between core modules the
-only one is ``_base`` -> ``_compose`` in ``Schedule.__mul__``.
+only one is ``_base`` -> ``_compose`` in ``Schedule.__mul__``. (The rarely used parts that the facade
+and the registry load on first use, ``_registry.DEFERRED``, are tested in test_import.py.)
 """
 
 from __future__ import annotations
