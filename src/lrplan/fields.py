@@ -110,7 +110,20 @@ def positive(default: Any = _MISSING, *, doc: str = "") -> Any:
 def in_range(
     low: float, high: float, default: Any = _MISSING, *, low_open: bool = False, high_open: bool = False, doc: str = ""
 ) -> Any:
-    """A finite real number between ``low`` and ``high`` (closed ends unless ``low_open``/``high_open``)."""
+    """A finite real number between ``low`` and ``high`` (closed ends unless ``low_open``/``high_open``).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Mix(lrplan.Schedule):
+        ...     weight: float = lrplan.fields.in_range(0.0, 1.0, high_open=True)
+        ...     def formula(self, s, ops):
+        ...         return s * 0.0 + self.weight
+        >>> Mix(weight=1.0)
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Mix: `weight` must be in [0.0, 1.0). Received: weight=1.0.
+    """
 
     def check(owner: str, name: str, x: Any) -> Any:
         return v.require_in_range(owner, name, x, low, high, low_open=low_open, high_open=high_open)
@@ -156,6 +169,17 @@ def choice(
     With ``default_from``, the default is ``None``, meaning ``default_from(schedule)``: a choice that
     depends on other fields, computed after their checks and stored (so configs carry it), and left
     out of the spec text where it equals that default.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Tilt(lrplan.Schedule):
+        ...     mode: str = lrplan.fields.choice(("up", "down"), default="up")
+        ...     end: str = lrplan.fields.choice(("high", "low"), default_from=lambda t: "high" if t.mode == "up" else "low")
+        ...     def formula(self, s, ops):
+        ...         return s * 0.0 + (1.0 if self.end == "high" else 0.0)
+        >>> Tilt(mode="down").end, Tilt(mode="down"), Tilt(mode="down", end="high")
+        ('low', Tilt(mode='down'), Tilt(mode='down', end='high'))
     """
     opts = tuple(options)
 
