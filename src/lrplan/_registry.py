@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from ._base import Schedule
 from ._errors import ConfigError, UnknownScheduleError
+from ._validate import fail
 
 __all__ = ["register", "builtin", "lookup", "registered", "suggest"]
 
@@ -70,13 +71,11 @@ def builtin(name: str) -> Callable[[S], S]:
 
 def _decorator(name: str, *, replace: bool, is_builtin: bool) -> Callable[[S], S]:
     if not isinstance(name, str) or not _valid_name(name):
-        raise ConfigError(
-            f"register: `name` must be a Python identifier or dotted identifiers. Received: name={name!r}."
-        )
+        raise fail("register", "name", "a Python identifier or dotted identifiers", name)
 
     def decorate(cls: S) -> S:
         if not (isinstance(cls, type) and issubclass(cls, Schedule)):
-            raise ConfigError(f"register: only Schedule subclasses can be registered. Received: {cls!r}.")
+            raise fail("register", "cls", "a Schedule subclass", cls)
         if name in _REGISTRY and _REGISTRY[name] is not cls:
             if name in _BUILTIN or not replace:
                 raise ConfigError(
