@@ -105,8 +105,8 @@ class Schedule:
                     f"{cls.__qualname__}.{old} is read as {new}(); rename it.", DeprecationWarning, stacklevel=2
                 )
                 setattr(cls, new, body[old])
-        if "_scalar" not in body:
-            setattr(cls, "_scalar", cls.python_formula)  # python_formula's first name, read by the torch adapter  # noqa: B010
+        if "_scalar" not in body:  # python_formula's first name, still read by the torch adapter
+            setattr(cls, "_scalar", cls.python_formula)  # noqa: B010
 
     def __post_init__(self) -> None:
         owner = self.spec_name()
