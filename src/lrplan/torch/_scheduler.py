@@ -61,7 +61,7 @@ class _CountUpdates:
 
     def __call__(self, optimizer: Optimizer, args: Any, kwargs: Any) -> None:
         scheduler = self._ref()
-        if scheduler is not None:
+        if scheduler is not None and scheduler.optimizer is optimizer:
             scheduler._updates += 1
 
 
@@ -105,6 +105,9 @@ class Scheduler(LRScheduler):
     ``update(state, metric) -> dict`` (pure), ``value(step, state) -> float`` and ``to_config()``.
     Feed it with ``step(metric)`` (record the metric, then advance) or :meth:`report` (record only).
     Its state is saved under ``"plateau_state"`` (a list when several plateau objects are in use).
+
+    A copy (``copy.deepcopy``) or an unpickled scheduler behaves exactly like the original: it drives
+    the optimizer it was copied with, from its own step, plateau state and update count.
 
     Raises:
         NotAScheduleError: ``schedule`` (or a hyperparameter schedule) is not a schedule.
@@ -165,9 +168,20 @@ class Scheduler(LRScheduler):
         self.base_lrs: list[float | Tensor] = [*self._plan.values_at(0)[0]]
         self._attach_tensors()
         self._apply()
-        optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
-        if count == "applied":
-            optimizer.register_step_post_hook(_CountUpdates(self))
+        self._hook()
+
+    def _hook(self) -> None:
+        """Register this scheduler's hooks on its optimizer."""
+        self.optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
+        if self._count_applied:
+            self.optimizer.register_step_post_hook(_CountUpdates(self))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A copy (copy.copy, copy.deepcopy) or an unpickled scheduler: torch drops an optimizer's hooks
+        # when the optimizer is copied or pickled, and the original's hooks hold the original, so the
+        # copy registers its own. Everything else is plain data (the plan holds the plateau states).
+        self.__dict__.update(state)
+        self._hook()
 
     # ------------------------------------------------------------------ plan
     def _use(self, plan: Plan) -> None:
