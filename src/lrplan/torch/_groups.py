@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,7 +27,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from .. import ConfigError, Schedule, parse, to_config
-from .._validate import fail, require_real
+from .._validate import fail
 
 OWNER = "lrplan.torch.Scheduler"
 
@@ -137,8 +138,15 @@ def per_group(spec: Any, groups: Sequence[Mapping[str, Any]], where: str) -> lis
 
 
 def multiplier(name: str, value: Any) -> float:
-    """One learning-rate multiplier: a finite real number."""
-    return float(require_real(OWNER, name, value))
+    """One learning-rate multiplier: a finite real number >= 0 (a negative one would climb the gradient)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond the float range
+            v = math.inf
+        if math.isfinite(v) and v >= 0.0:
+            return v
+    raise ConfigError(f"{OWNER}: `{name}` must be a finite real number >= 0. Received: {name}={describe(value)}.")
 
 
 def multipliers(spec: Any, groups: Sequence[Mapping[str, Any]]) -> tuple[float, ...] | None:

@@ -79,8 +79,8 @@ class Scheduler(LRScheduler):
         schedule: the learning-rate schedule: an lrplan :class:`~lrplan.Schedule`, a spec string
             (``"cosine(init_value=3e-4, decay_steps=1000)"``) or a plateau object (see below); or one
             per group, as a list in group order or a mapping keyed by group ``"name"`` (or index).
-        multipliers: per-group factors applied to the learning rate (layer-wise decay): a list with
-            one number per group, or a mapping name/index -> factor (other groups get 1).
+        multipliers: per-group factors (finite, >= 0) applied to the learning rate (layer-wise decay):
+            a list with one number per group, or a mapping name/index -> factor (other groups get 1).
         hyperparams: other hyperparameters to schedule, keyed by param-group key: ``"momentum"``,
             ``"weight_decay"``, ``"betas[0]"`` (item 0 of the ``betas`` tuple), any numeric key.
             Each value takes the same forms as ``schedule``. Multipliers do not apply to them.
