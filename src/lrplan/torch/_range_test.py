@@ -7,23 +7,12 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-try:
-    import torch
-except ImportError as exc:  # pragma: no cover - exercised without torch
-    raise ImportError("lrplan's PyTorch range test needs torch: pip install 'lrplan[torch]'") from exc
+import torch
 
-from ._errors import ConfigError
-from ._finder import RangeTestSchedule, Suggestion, suggest_lr
+from .. import ConfigError, RangeTestSchedule, Suggestion, suggest_lr
+from ._groups import write
 
 __all__ = ["range_test"]
-
-
-def _set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        if isinstance(group["lr"], torch.Tensor):
-            group["lr"].fill_(lr)
-        else:
-            group["lr"] = lr
 
 
 def _cycle(data: Iterable[Any]) -> Iterator[Any]:
@@ -78,7 +67,7 @@ def range_test(
 
     Example:
         >>> import torch, lrplan
-        >>> from lrplan._finder_torch import range_test
+        >>> from lrplan.torch import range_test
         >>> _ = torch.manual_seed(0)
         >>> x = torch.randn(256, 4); y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]])
         >>> model = torch.nn.Linear(4, 1)
@@ -138,7 +127,7 @@ def range_test(
             if k == steps:
                 break
             lr = ramp(k)
-            _set_lr(optimizer, lr)
+            write(optimizer.param_groups, "lr", None, [lr] * len(optimizer.param_groups))
             optimizer.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()

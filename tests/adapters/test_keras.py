@@ -1,6 +1,6 @@
 """lrplan.keras on the jax, torch and tensorflow backends (one subprocess per backend).
 
-The per-backend work (model.fit, save/load, error messages) runs in tests/keras_backend_checks.py;
+The per-backend work (model.fit, save/load, error messages) runs in tests/adapters/keras_backend_checks.py;
 these tests assert on its JSON results. Expected learning rates are computed by hand from the
 schedule's formula.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lrplan
-from tests._keras_runs import BACKENDS, backend_results
+from tests.adapters._keras_runs import BACKENDS, backend_results
 
 # warmup(cosine(init_value=0.1, decay_steps=20, end_value=0.01), steps=4), by hand:
 # k < 4: 0.1 * k / 4; k >= 4: 0.01 + 0.09 * (1 + cos(pi * (k - 4) / 20)) / 2.

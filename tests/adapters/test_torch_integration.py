@@ -15,15 +15,15 @@ import torch
 
 import lrplan as L
 import lrplan.torch
-from tests import _torch_ddp, _torch_resume
+from tests.adapters import _torch_ddp, _torch_resume
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
 SCHEDULE = L.warmup(L.cosine(init_value=0.1, decay_steps=8), steps=3)
 
 
 def test_resume_after_sigkill_is_bit_identical(tmp_path):
-    script, steps, kill_at = str(ROOT / "tests" / "_torch_resume.py"), 100, 37
+    script, steps, kill_at = str(ROOT / "tests" / "adapters" / "_torch_resume.py"), 100, 37
     full, cut, ck = tmp_path / "full.log", tmp_path / "cut.log", str(tmp_path / "ck.pt")
     _torch_resume.main("run", ck + ".unused", str(full), 0, steps)  # the uninterrupted run, in this process
     killed = subprocess.run([sys.executable, script, "run", ck, str(cut), str(kill_at), str(steps)], env=ENV)

@@ -12,7 +12,7 @@ jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
 optax = pytest.importorskip("optax")
 
-from lrplan._plateau_optax import (  # noqa: E402
+from lrplan.optax import (  # noqa: E402
     current_value,
     plateau_state,
     plateau_transform,

@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     import json
     import numpy as np, keras
     import lrplan as L
-    from lrplan._plateau_keras import PlateauCallback, PlateauLearningRate
+    from lrplan.keras import PlateauCallback, PlateauLearningRate
 
     seq = [1.0, 0.5, 0.5, 0.5, 0.4, 0.4, 0.4, 0.4]
     p = L.Plateau(L.warmup(L.constant(0.1), steps=3), patience=0, factor=0.5, threshold=0.0, threshold_mode="abs")

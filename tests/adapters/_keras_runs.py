@@ -1,4 +1,4 @@
-"""Run tests/keras_backend_checks.py once per Keras backend (concurrently) and share the results.
+"""Run tests/adapters/keras_backend_checks.py once per Keras backend (concurrently) and share the results.
 
 The Keras backend is fixed per process, so each backend runs in its own subprocess. Under
 pytest-xdist the results are cached in a temporary file keyed by the test run, so the subprocesses
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 BACKENDS = ("jax", "torch", "tensorflow")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run() -> dict[str, Any]:
@@ -27,7 +27,7 @@ def _run() -> dict[str, Any]:
         env = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=os.pathsep.join(p for p in paths if p))
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
         procs[backend] = subprocess.Popen(
-            [sys.executable, "-m", "tests.keras_backend_checks"],
+            [sys.executable, "-m", "tests.adapters.keras_backend_checks"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

@@ -192,6 +192,33 @@ def test_wrong_length_unknown_group_unknown_key():
         Scheduler(sgd(), s).step(0.5)
 
 
+@pytest.mark.parametrize(
+    ("given", "name", "shown"),
+    [
+        ([-2.0, 1.0], "multipliers[0]", "-2.0"),
+        ({"g1": -0.5}, "multipliers['g1']", "-0.5"),
+        ([1.0, math.nan], "multipliers[1]", "nan"),
+        ([math.inf, 1.0], "multipliers[0]", "inf"),
+        ([10**400, 1.0], "multipliers[0]", "<an integer of 401 digits>"),
+        ([True, 1.0], "multipliers[0]", "True"),
+    ],
+)
+def test_multipliers_must_be_finite_and_not_negative(given, name, shown):
+    opt = sgd(groups=2)
+    with pytest.raises(L.ConfigError) as info:
+        Scheduler(opt, L.constant(0.1), multipliers=given)
+    assert str(info.value) == (
+        f"lrplan.torch.Scheduler: `{name}` must be a finite real number >= 0. Received: {name}={shown}."
+    )
+    assert [g["lr"] for g in opt.param_groups] == [1.0, 1.0]  # nothing was written
+
+
+def test_zero_multiplier_freezes_a_group():
+    opt = sgd(groups=2)
+    Scheduler(opt, L.constant(0.1), multipliers=[0.0, 2.0])
+    assert [g["lr"] for g in opt.param_groups] == [0.0, 0.2]
+
+
 # ---------------------------------------------------------------------------- state
 def test_state_dict_layout_and_json():
     s = L.warmup(L.cosine(init_value=1.0, decay_steps=10), steps=3)

@@ -1,9 +1,9 @@
 """A small PyTorch training run driven by "warmup, then reduce on plateau" as one lrplan object.
 
-Used by tests/test_plateau_torch.py: once uninterrupted, once in a subprocess killed with SIGKILL in the
+Used by tests/adapters/test_plateau_torch.py: once uninterrupted, once in a subprocess killed with SIGKILL in the
 middle of an epoch, and once resumed from the last end-of-epoch checkpoint that run left behind.
 
-    python tests/_plateau_torch_train.py OUT_DIR --driver direct|scheduler [--kill-at-step N]
+    python tests/adapters/_plateau_torch_train.py OUT_DIR --driver direct|scheduler [--kill-at-step N]
 
 ``direct`` sets the optimizer's learning rate from ``plateau.value(step, state)`` and keeps the plateau
 state as JSON in the checkpoint; ``scheduler`` uses ``lrplan.torch.Scheduler(optimizer, plateau)``.

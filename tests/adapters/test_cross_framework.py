@@ -3,7 +3,7 @@
 Every schedule of the EXAMPLES table, over steps spanning all its phase boundaries (``steps_for``),
 evaluated through Python floats, NumPy, torch tensors, ``jax.jit(jax.vmap(schedule))`` on int32
 steps, and ``keras.ops`` on the jax, torch and tensorflow backends (one subprocess per backend, see
-tests/keras_backend_checks.py), must agree with the float64 NumPy values.
+tests/adapters/keras_backend_checks.py), must agree with the float64 NumPy values.
 
 A new schedule is covered by adding one row to tests/examples.py.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests._keras_runs import backend_results
+from tests.adapters._keras_runs import backend_results
 from tests.examples import EXAMPLES, steps_for
 
 FRAMEWORKS = ("python", "numpy-int32", "torch", "jax.jit", "keras-jax", "keras-torch", "keras-tensorflow")

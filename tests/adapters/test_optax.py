@@ -188,7 +188,7 @@ def test_current_lr_is_schedule_at_count(count: int) -> None:
 
 
 def test_docs_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
-    text = (Path(__file__).resolve().parent.parent / "docs" / "jax.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "jax.md").read_text()
     for n, block in enumerate(re.findall(r"```python\n(.*?)```", text, re.S)):
         exec(compile(block, f"docs/jax.md block {n}", "exec"), {})
     lines = capsys.readouterr().out.splitlines()

@@ -1,7 +1,7 @@
 """Every Keras check for one backend, printed as one JSON object on stdout.
 
 The Keras backend is fixed per process at import time, so tests run this module once per backend:
-``KERAS_BACKEND=torch python -m tests.keras_backend_checks`` (from the repository root, with ``src``
+``KERAS_BACKEND=torch python -m tests.adapters.keras_backend_checks`` (from the repository root, with ``src``
 on ``PYTHONPATH``). Nothing is imported at module level, so doctest collection stays cheap.
 """
 
@@ -170,7 +170,7 @@ def _docs(out: dict[str, Any], workdir: str) -> None:
 
     if keras.backend.backend() != "jax":
         return
-    text = (Path(__file__).resolve().parent.parent / "docs" / "keras.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "keras.md").read_text()
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         for n, block in enumerate(re.findall(r"```python\n(.*?)```", text, re.S)):

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from lrplan._finder_torch import range_test  # noqa: E402
+from lrplan.torch import range_test  # noqa: E402
 
 
 @pytest.fixture(scope="module")

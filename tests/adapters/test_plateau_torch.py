@@ -13,10 +13,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tests._plateau_torch_train import train  # noqa: E402
+from tests.adapters._plateau_torch_train import train  # noqa: E402
 
 SCRIPT = Path(__file__).with_name("_plateau_torch_train.py")
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def run(out: Path, driver: str, kill_at_step: int = -1) -> subprocess.CompletedProcess[str]:
