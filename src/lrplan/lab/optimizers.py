@@ -2,7 +2,7 @@
 
 Every entry builds a ``torch.optim`` optimizer (or the ``schedulefree`` package's
 ``AdamWScheduleFree``) from the model parameters, a peak learning rate and options. The lab then
-drives the learning rate with :class:`lrplan.torch.Scheduler` (see :mod:`lrplan.lab.runner`), so
+drives the learning rate with :class:`lrplan.torch.Scheduler` (see :mod:`lrplan.lab.run`), so
 the optimizer's own ``lr`` is only the starting value.
 
 ========================  =========================================  ===========

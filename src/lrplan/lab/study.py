@@ -67,9 +67,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import LrplanError
-from .._serialize import to_config
-from .._spec import parse
+from lrplan import LrplanError, parse, to_config
+
 from . import optimizers as _opt
 from . import tasks as _tasks
 from .errors import LabError, StudyError

@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import math
 import platform
 import sysconfig
 from collections.abc import Callable, Mapping
@@ -39,10 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import LabError
+import numpy as np
+
+from .errors import IdxError, LabError
+from .idx import read_idx
 
 if TYPE_CHECKING:
-    import numpy as np
     import torch
 
 __all__ = [
@@ -299,11 +302,6 @@ def load_mnist(root: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     Raises:
         IdxError: a file is missing or malformed, or images and labels disagree.
     """
-    import numpy as np
-
-    from .errors import IdxError
-    from .idx import read_idx
-
     base = Path(root)
     if not base.is_dir():
         raise IdxError(f"{base}: the MNIST directory does not exist (the lab never downloads data).")
@@ -394,8 +392,6 @@ def stdlib_text(max_bytes: int) -> tuple[bytes, dict[str, Any]]:
 
 
 def _build_charlm(options: dict[str, Any], seed: int) -> Problem:
-    import math
-
     import torch
     import torch.nn.functional as F
 

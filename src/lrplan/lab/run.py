@@ -1,4 +1,4 @@
-"""The training loop of one run, and sweeps that run a study into a results folder.
+"""The training loop of one run: a run spec in, a record out.
 
 The learning rate is applied as a user would apply it: by the PyTorch adapter
 :class:`lrplan.torch.Scheduler`, driving the absolute schedule ``lrplan.scale(schedule, factor=lr)``.
@@ -8,7 +8,7 @@ before each ``optimizer.step()``, so it is the rate that was really used.
 
 Example:
     >>> from lrplan.lab.study import study_from_dict
-    >>> from lrplan.lab.runner import train
+    >>> from lrplan.lab.run import train
     >>> st = study_from_dict({"name": "doc", "steps": 60, "eval_every": 30, "tasks": ["digits-logreg"],
     ...                       "optimizers": [{"name": "sgd-momentum", "lr": 0.1}],
     ...                       "schedules": ["linear(init_value=1.0, end_value=0.0, decay_steps={steps})"]})
@@ -28,20 +28,19 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from importlib import metadata as _metadata
 from typing import Any
 
-from .. import scale
-from .._serialize import to_config
-from .._spec import parse
+import numpy
+
+import lrplan
+
 from . import optimizers as _opt
 from . import tasks as _tasks
-from .errors import LabError
-from .store import RECORD_FORMAT, Store
-from .study import RunSpec, Study
+from .store import RECORD_FORMAT
+from .study import RunSpec
 
-__all__ = ["train", "run_study", "SweepSummary", "VOLATILE_FIELDS"]
+__all__ = ["train", "VOLATILE_FIELDS", "Progress"]
 
 VOLATILE_FIELDS = ("wall_s", "steps_per_s", "finished_at", "host")
 """Record fields that change from one execution to the next (timings, machine); the rest is deterministic."""
@@ -54,23 +53,18 @@ def _finite(x: float) -> float | None:
 
 
 def _versions(optimizer: str) -> dict[str, str]:
-    import numpy
     import torch
-
-    from .. import __version__
 
     out = {
         "python": platform.python_version(),
-        "lrplan": __version__,
+        "lrplan": lrplan.__version__,
         "torch": torch.__version__,
         "numpy": numpy.__version__,
     }
     if "sklearn" in sys.modules:
         out["scikit-learn"] = sys.modules["sklearn"].__version__
     if optimizer.startswith("schedulefree"):
-        from importlib.metadata import version
-
-        out["schedulefree"] = version("schedulefree")
+        out["schedulefree"] = _metadata.version("schedulefree")
     return out
 
 
@@ -81,11 +75,11 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
     """
     import torch
 
-    from ..torch import Scheduler, current_lr
+    from lrplan.torch import Scheduler, current_lr
 
     run = RunSpec(**spec)
     torch.set_num_threads(threads)
-    schedule = scale(parse(run.schedule), factor=run.lr)
+    schedule = lrplan.scale(lrplan.parse(run.schedule), factor=run.lr)
     task = _tasks.get_task(run.task)
     kind = _opt.get_optimizer(run.optimizer)
     problem = task.build(_tasks.resolve_options(task, run.task_options), run.seed)
@@ -149,7 +143,7 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
         "format": RECORD_FORMAT,
         "key": run.key(),
         "config": run.config(),
-        "lr_schedule": to_config(schedule),
+        "lr_schedule": lrplan.to_config(schedule),
         "run": run.to_dict(),
         "labels": run.labels(),
         "status": status,
@@ -165,121 +159,3 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
         "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "host": {"node": platform.node(), "pid": os.getpid()},
     }
-
-
-@dataclass
-class SweepSummary:
-    """What a sweep did: runs in the study, skipped (already finished), trained now, seconds taken."""
-
-    total: int
-    skipped: int
-    trained: int
-    seconds: float
-    out: Path
-
-
-def run_study(
-    study: Study,
-    out: str | os.PathLike[str],
-    *,
-    backend: str = "local",
-    workers: int = 1,
-    threads: int | None = None,
-    address: str | None = None,
-    progress: bool = True,
-    manifest: dict[str, Any] | None = None,
-) -> SweepSummary:
-    """Run every unfinished run of ``study`` and store one record per run under ``out``.
-
-    Args:
-        study: a validated study.
-        out: the results folder (created if needed); finished runs found there are skipped.
-        backend: ``"local"`` (worker processes, spawn), ``"inline"`` (this process) or ``"ray"``.
-        workers: worker processes (local) or CPUs of a new local Ray instance.
-        threads: torch threads per run (default: the study's ``threads``).
-        address: Ray cluster address (``ray`` backend); default: start a local instance.
-        progress: show rich progress bars.
-        manifest: extra fields for ``study.json`` (built-in studies add their name and stages).
-    """
-    from .backends import get_backend
-
-    store = Store(out)
-    store.clean_temporary()
-    runs = study.runs()
-    keys = [r.key() for r in runs]
-    if len(set(keys)) != len(keys):
-        raise LabError(f"study {study.name!r}: two runs have the same configuration; remove the duplicate entries.")
-    extra = dict(manifest or {})
-    doc = {"study": study.to_dict(), **extra, "keys": list(extra.pop("prior_keys", [])) + keys}
-    store.write_study(doc)
-    pending: list[RunSpec] = []
-    for run, key in zip(runs, keys, strict=True):
-        record = store.read(key)
-        if record is None:
-            pending.append(run)
-        elif record.get("labels") != run.labels():  # same result, new names: keep the report in step
-            record["labels"] = run.labels()
-            store.write(record)
-    start = time.perf_counter()
-    impl = get_backend(backend, workers=workers, address=address)
-    thread_count = threads if threads is not None else study.threads
-    specs = [r.to_dict() for r in pending]
-    if specs:
-        with _ProgressView(enabled=progress, total=len(runs), done=len(runs) - len(pending), title=study.name) as view:
-            impl.run(specs, thread_count, store.write, view.update, view.finished)
-    return SweepSummary(len(runs), len(runs) - len(pending), len(pending), time.perf_counter() - start, store.root)
-
-
-class _ProgressView:
-    """Rich progress bars: one over runs, one per run in flight over its steps."""
-
-    def __init__(self, *, enabled: bool, total: int, done: int, title: str) -> None:
-        self.enabled = enabled
-        self.total, self.done, self.title = total, done, title
-        self.bars: dict[str, Any] = {}
-
-    def __enter__(self) -> _ProgressView:
-        if self.enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=False,
-            )
-            self.progress.start()
-            self.main = self.progress.add_task(f"[bold]{self.title}: runs", total=self.total, completed=self.done)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()
-
-    @staticmethod
-    def _name(spec: dict[str, Any]) -> str:
-        labels = (
-            spec["task_label"],
-            spec["optimizer_label"],
-            spec["schedule_label"],
-            f"lr={spec['lr']:g}",
-            f"seed {spec['seed']}",
-        )
-        return "  " + " · ".join(labels)
-
-    def update(self, spec: dict[str, Any], step: int, steps: int) -> None:
-        if not self.enabled:
-            return
-        name = self._name(spec)
-        if name not in self.bars:
-            self.bars[name] = self.progress.add_task(name[:90], total=steps)
-        self.progress.update(self.bars[name], completed=step)
-
-    def finished(self, spec: dict[str, Any]) -> None:
-        if not self.enabled:
-            return
-        bar = self.bars.pop(self._name(spec), None)
-        if bar is not None:
-            self.progress.remove_task(bar)
-        self.progress.advance(self.main)
