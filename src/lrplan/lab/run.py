@@ -68,10 +68,27 @@ def _versions(optimizer: str) -> dict[str, str]:
     return out
 
 
+def _update(optimizer: Any) -> bool:
+    """``optimizer.step()``; False when the update overflows the parameters' float type.
+
+    With a learning rate near the float32 limit, torch raises while scaling the update ("value cannot
+    be converted to type float without overflow"): the run has diverged, like a run whose loss
+    becomes infinite. Every other error propagates.
+    """
+    try:
+        optimizer.step()
+    except (RuntimeError, OverflowError) as exc:
+        if "overflow" not in str(exc):
+            raise
+        return False
+    return True
+
+
 def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None = None) -> dict[str, Any]:
     """Train one run (``RunSpec.to_dict()``) and return its record (see docs/lab.md for the fields).
 
-    A non-finite training or validation loss stops the run early with ``status: "diverged"``.
+    A non-finite training or validation loss, a learning rate that overflows, or an update that
+    overflows the parameters stops the run early with ``status: "diverged"``.
     """
     import torch
 
@@ -116,6 +133,9 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
     start = time.perf_counter()
     for k in range(run.steps):
         lr = current_lr(optimizer)[0]  # lr * schedule(k), written by the scheduler
+        if not math.isfinite(lr):  # lr * schedule(k) overflowed: no update can use it
+            status = "diverged"
+            break
         loss = problem.loss(k)
         value = float(loss.detach())
         lrs.append(lr)
@@ -127,7 +147,9 @@ def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None =
         loss.backward()  # type: ignore[no-untyped-call]
         if run.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
-        optimizer.step()
+        if not _update(optimizer):
+            status = "diverged"
+            break
         scheduler.step()
         done = k + 1
         if (done % run.eval_every == 0 or done == run.steps) and not log_eval(done):
