@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from lrplan.lab import LabError
-from lrplan.lab.runner import run_study
 from lrplan.lab.store import Store, write_json_atomic
 from lrplan.lab.study import study_from_dict
+from lrplan.lab.sweep import run_study
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def tiny(name="s", seeds=2, steps=15, schedules=("constant(1.0)",)):
@@ -96,7 +96,7 @@ def test_rerun_skips_finished_runs_and_redoes_unreadable_ones(tmp_path):
 SWEEP = textwrap.dedent(
     """
     import sys
-    from lrplan.lab.runner import run_study
+    from lrplan.lab.sweep import run_study
     from lrplan.lab.study import study_from_dict
 
     if __name__ == "__main__":

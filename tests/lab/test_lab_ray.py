@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from lrplan.lab.runner import VOLATILE_FIELDS, run_study
+from lrplan.lab.run import VOLATILE_FIELDS
 from lrplan.lab.store import Store
 from lrplan.lab.study import study_from_dict
+from lrplan.lab.sweep import run_study
 
 ray = pytest.importorskip("ray")
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def strip(record):

@@ -9,9 +9,9 @@ import pytest
 
 from lrplan.lab import LabError
 from lrplan.lab.report import write_report
-from lrplan.lab.runner import run_study
 from lrplan.lab.studies import RANGE_TEST, analyse_range_test, builtins, run_builtin
 from lrplan.lab.study import study_from_dict
+from lrplan.lab.sweep import run_study
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
@@ -113,23 +113,23 @@ def test_flags_study_report_without_builtin(tmp_path):
 
 
 def test_builtin_claims_compare_schedules_paired_by_seed():
-    from lrplan.lab.studies import _by_schedule, _compare
+    from lrplan.lab.studies.base import by_schedule, compare
 
     def rec(schedule, seed, loss):
         labels = {"task": "t", "optimizer": "o", "schedule": schedule}
         return {"labels": labels, "run": {"seed": seed, "lr": 1.0}, "metric": "val_loss", "final": {"val_loss": loss}}
 
     # seed 1 is worse for both schedules; "b" is better than "a" by 0.1, 0.2 and 0.0 on seeds 0, 1, 2
-    f = _by_schedule(
+    f = by_schedule(
         [rec("a", s, v) for s, v in ((2, 1.5), (0, 1.1), (1, 2.2))]
         + [rec("b", 0, 1.0), rec("b", 1, 2.0), rec("b", 2, 1.5)]
     )
     assert f["a"] == [1.1, 2.2, 1.5] and f["a"].seeds == [0, 1, 2]
     # differences b - a: -0.1, -0.2, 0.0: mean -0.1, sample sd 0.1, standard error 0.1 / sqrt(3) = 0.058
-    assert _compare(f["b"], f["a"]) == (
+    assert compare(f["b"], f["a"]) == (
         "difference -0.100, standard error 0.058 (paired over 3 seeds, higher in 0 of 3) (within 2 s.e.: seed noise)"
     )
     # without matching seeds: unpaired, sqrt(sd_b^2 / 3 + sd_a^2 / 3) = sqrt(0.25 / 3 + 0.31 / 3) = 0.432
-    assert _compare(f["b"], [1.1, 2.2, 1.5]) == (
+    assert compare(f["b"], [1.1, 2.2, 1.5]) == (
         "difference -0.100, standard error 0.432 (unpaired) (within 2 s.e.: seed noise)"
     )

@@ -12,7 +12,7 @@ import lrplan
 from lrplan.lab import LabError, tasks
 from lrplan.lab.idx import write_idx
 from lrplan.lab.optimizers import optimizers
-from lrplan.lab.runner import VOLATILE_FIELDS, train
+from lrplan.lab.run import VOLATILE_FIELDS, train
 from lrplan.lab.study import RunSpec, study_from_dict
 
 TINY_LM = {
@@ -187,7 +187,8 @@ def test_divergence_stops_the_run():
     assert all(v is None for v in record["final"].values())
 
 
-def test_task_registry_accepts_user_tasks():
+def test_task_registry_accepts_user_tasks(monkeypatch):
+    monkeypatch.setattr(tasks, "_TASKS", dict(tasks._TASKS))  # the registration ends with the test
     seen = {}
 
     def build(options, seed):

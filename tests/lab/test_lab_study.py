@@ -78,9 +78,13 @@ BAD = [
         "schedules: ['cosine(init_value=1.0, decay_steps=0)']",
         "schedules[0]: invalid schedule 'cosine(init_value=1.0, decay_steps=0)': cosine: `decay_steps` must be > 0. Received: decay_steps=0.",
     ),
-    ("steps: -5", "steps: must be an integer > 0. Received: -5."),
-    ("eval_every: 0", "eval_every: must be an integer > 0. Received: 0."),
-    ("seeds: []", "seeds: must be a count > 0 or a non-empty list of integers >= 0. Received: []."),
+    ("steps: -5", "steps: must be an integer in [1, 10000000]. Received: -5."),
+    ("eval_every: 0", "eval_every: must be an integer in [1, 10000000]. Received: 0."),
+    (
+        "seeds: []",
+        "seeds: must be a count in [1, 100000] or a non-empty list of at most 100000 integers in [0, 2**63 - 1]. "
+        "Received: [].",
+    ),
     ("learning_rate: 0.1", "learning_rate: unknown key; allowed keys: name, description"),
     (
         "tasks: [{name: digits-mlp, option: {}}]",
@@ -97,7 +101,8 @@ BAD = [
     ("optimizers: [{name: adam, lr: -1}]", "optimizers[0].lr: must be a number > 0. Received: -1."),
     (
         "optimizers: [{name: adam, options: {betas: [0.9]}}]",
-        "optimizers[0]: optimizer 'adam': option `betas` must be like [0.9, 0.999]. Received: betas=[0.9].",
+        "optimizers[0]: optimizer 'adam': option `betas` must be a list of 2 numbers in [0, 1), like [0.9, 0.999]. "
+        "Received: betas=[0.9].",
     ),
     ("lrs: [0.1, 0]", "lrs: must be a non-empty list of numbers > 0. Received: [0.1, 0]."),
     ("targets: {digits: 0.9}", "targets.digits: not a known task."),
