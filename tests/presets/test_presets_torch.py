@@ -26,7 +26,7 @@ from torch.optim import lr_scheduler as S
 
 import lrplan as L
 from lrplan.presets import torch as P
-from tests.presets_parity import assert_match, preset_values
+from tests.presets.presets_parity import assert_match, preset_values
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CLOSED = 1e-12

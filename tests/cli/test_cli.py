@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 import lrplan
 from lrplan import cli
-from lrplan.cli import auto_steps, braille_chart, main, resolve, summarize
+from lrplan.cli import _app, _summary, auto_steps, braille_chart, main, resolve, summarize
 
-SRC = str(Path(__file__).resolve().parent.parent / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 WARMUP_COSINE = "warmup(cosine(init_value=3e-4, decay_steps=10_000), steps=500)"
 
 
@@ -324,8 +324,8 @@ def test_files_hold_configs_specs_or_adapter_states(tmp_path):
 def test_lab_is_mounted_only_when_it_exists(monkeypatch, capsys):
     import typer
 
-    monkeypatch.setattr(cli, "_LAB_MOUNTED", False)
-    monkeypatch.setattr(cli.app, "registered_groups", list(cli.app.registered_groups))
+    monkeypatch.setattr(_app, "_LAB_MOUNTED", False)
+    monkeypatch.setattr(_app.app, "registered_groups", list(_app.app.registered_groups))
     monkeypatch.setitem(sys.modules, "lrplan.lab.cli", None)
     assert main(["lab", "run"]) == 2
     assert "`lrplan lab` is not available here" in capsys.readouterr().err
@@ -364,8 +364,8 @@ def test_plot_svg_and_pdf(tmp_path, capsys):
 
 
 def test_long_ranges_are_evaluated_in_chunks_with_progress(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "CHUNK", 7)
-    monkeypatch.setattr(cli, "PROGRESS_ABOVE", 10)
+    monkeypatch.setattr(_summary, "CHUNK", 7)
+    monkeypatch.setattr(_summary, "PROGRESS_ABOVE", 10)
     spec = "cosine(init_value=1.0, decay_steps=50)"
     assert main(["sample", spec, "--steps", "0:60:3"]) == 0
     got = [float(line.split(",")[1]) for line in capsys.readouterr().out.splitlines()[1:]]
@@ -395,12 +395,12 @@ def test_summary_by_hand():
 def test_summary_is_independent_of_chunking(n, chunk, decay, bins):
     s = lrplan.cosine(init_value=1.0, decay_steps=decay)
     values = s(np.arange(n))
-    old = cli.CHUNK
-    cli.CHUNK = chunk
+    old = _summary.CHUNK
+    _summary.CHUNK = chunk
     try:
         summary = summarize(s, n, bins=bins)
     finally:
-        cli.CHUNK = old
+        _summary.CHUNK = old
     assert summary.area == pytest.approx(float(values.sum()))
     assert summary.peak == values.max() and summary.low == values.min()
     changed = np.flatnonzero(values[1:] != values[:-1])
@@ -428,7 +428,7 @@ def test_auto_steps_by_hand():
 
 
 def test_gallery_shows_every_registered_schedule():
-    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs = Path(__file__).resolve().parents[2] / "docs"
     gallery = (docs / "gallery.md").read_text()
     for name in lrplan.registered():
         assert f"](images/{name}.png)" in gallery

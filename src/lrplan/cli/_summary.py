@@ -1,0 +1,124 @@
+"""Evaluating a schedule over a step range in chunks, and what matters about it in one streaming pass."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from .. import Schedule
+from ._term import console
+
+__all__ = ["CHUNK", "PROGRESS_ABOVE", "chunks", "Summary", "summarize"]
+
+CHUNK = 1 << 20
+"""Steps evaluated at once."""
+PROGRESS_ABOVE = 2_000_000
+"""Evaluations of more steps than this show a progress bar on stderr."""
+
+
+def chunks(schedule: Schedule, steps: range, label: str = "evaluating") -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(steps, values)`` in chunks of about a million; a progress bar on stderr for long ranges.
+
+    Example:
+        >>> import lrplan
+        >>> [(k.tolist(), v.tolist()) for k, v in chunks(lrplan.constant(0.5), range(0, 6, 2))]
+        [([0, 2, 4], [0.5, 0.5, 0.5])]
+    """
+    count = len(steps)
+    chunk = CHUNK
+    progress = task = None
+    if count > PROGRESS_ABOVE:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console(stderr=True),
+            transient=True,
+        )
+        progress.start()
+        task = progress.add_task(label, total=count)
+    try:
+        for lo in range(0, count, chunk):
+            idx = np.arange(lo, min(lo + chunk, count), dtype=np.int64)
+            k = steps.start + steps.step * idx
+            yield k, np.asarray(schedule(k), dtype=np.float64)
+            if progress is not None and task is not None:
+                progress.advance(task, len(k))
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+@dataclasses.dataclass
+class Summary:
+    """What matters about a schedule over steps ``0 .. steps - 1``, computed in one streaming pass."""
+
+    steps: int
+    first: float
+    last: float
+    peak: float
+    peak_step: int
+    low: float
+    low_step: int
+    area: float
+    settled_step: int
+    """The first step from which the value stays equal to the last value."""
+    lows: np.ndarray
+    highs: np.ndarray
+    """Per chart column (``bins`` of them): the lowest and highest value of the steps in it."""
+
+
+def summarize(schedule: Schedule, steps: int, bins: int = 144) -> Summary:
+    """One pass over ``schedule(0 .. steps - 1)``: start, peak, end, where it settles, the area, chart bins.
+
+    The area is the sum of the learning rates over the steps, which tracks how far training moves.
+
+    Example:
+        >>> import lrplan
+        >>> s = summarize(lrplan.linear(init_value=1.0, end_value=0.5, decay_steps=5), 10, bins=4)
+        >>> s.first, s.peak, s.peak_step, s.last, s.settled_step, s.area
+        (1.0, 1.0, 0, 0.5, 5, 6.5)
+    """
+    bins = max(1, bins)
+    lows = np.full(bins, np.nan)
+    highs = np.full(bins, np.nan)
+    lasts = np.full(bins, np.nan)
+    first = last = peak = low = math.nan
+    peak_step = low_step = settled = 0
+    area = 0.0
+    prev: float | None = None
+    for k, v in chunks(schedule, range(steps), "summarizing"):
+        if prev is None:
+            first = peak = low = float(v[0])
+        i = int(np.argmax(v))
+        if v[i] > peak:
+            peak, peak_step = float(v[i]), int(k[i])
+        i = int(np.argmin(v))
+        if v[i] < low:
+            low, low_step = float(v[i]), int(k[i])
+        area += float(np.sum(v))
+        changed = np.flatnonzero(v[1:] != v[:-1])
+        if changed.size:
+            settled = int(k[changed[-1] + 1])
+        elif prev is not None and v[0] != prev:
+            settled = int(k[0])
+        prev = last = float(v[-1])
+        cols = (k * bins) // steps
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(cols)) + 1))
+        c = cols[starts]
+        seg_lo = np.minimum.reduceat(v, starts)
+        seg_hi = np.maximum.reduceat(v, starts)
+        lows[c] = np.fmin(lows[c], seg_lo)
+        highs[c] = np.fmax(highs[c], seg_hi)
+        ends = np.concatenate((starts[1:], [len(v)])) - 1
+        lasts[c] = v[ends]
+    for j in range(1, bins):  # fewer steps than columns: hold each value until the next step
+        if np.isnan(lows[j]):
+            lows[j] = highs[j] = lasts[j] = lasts[j - 1]
+    return Summary(steps, first, last, peak, peak_step, low, low_step, area, settled, lows, highs)
