@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from .._errors import UnknownScheduleError
+from .. import UnknownScheduleError
 
 __all__ = ["SOURCES", "source", "get", "names"]
 
