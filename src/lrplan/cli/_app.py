@@ -16,7 +16,8 @@ from typing import Annotated, Any, TextIO
 import numpy as np
 import typer
 
-from .. import LrplanError, Schedule, UnknownScheduleError, __version__, registered
+from .. import LrplanError, Schedule, UnknownScheduleError, __version__, presets, registered
+from ..plot import check_writable, image_format, save_plot
 from . import _docs
 from ._chart import fmt, fmt_step, print_show
 from ._demo import SEED_STEPS, SEEDS
@@ -116,8 +117,6 @@ def plot(
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="Plot title.")] = None,
 ) -> None:
     """Overlay SCHEDULEs in one image (matplotlib), with a legend."""
-    from ..plot import check_writable, image_format, save_plot
-
     image_format(output)
     check_writable(output)
     wh = _parse_size(size)
@@ -252,12 +251,10 @@ def compare(
 # ------------------------------------------------------------------------------------- list, explain
 @app.command("list")
 def list_schedules(
-    presets: Annotated[bool, typer.Option("--presets", help="List the presets of other libraries too.")] = False,
+    with_presets: Annotated[bool, typer.Option("--presets", help="List the presets of other libraries too.")] = False,
 ) -> None:
     """Every registered schedule with a one-line summary."""
     from rich.table import Table
-
-    from .. import presets as presets_pkg
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("name", style="cyan", no_wrap=True)
@@ -267,13 +264,13 @@ def list_schedules(
         table.add_row(name, "combinator" if _docs.is_combinator(cls) else "schedule", _docs.summary_line(cls))
     out = console()
     out.print(table)
-    if presets:
-        names = presets_pkg.names()
+    if with_presets:
+        names = presets.names()
         ptable = Table(box=None, pad_edge=False, header_style="bold")
         ptable.add_column("preset", style="cyan", no_wrap=True)
         ptable.add_column("summary")
         for name in names:
-            ptable.add_row(name, _docs.summary_line(presets_pkg.get(name)))
+            ptable.add_row(name, _docs.summary_line(presets.get(name)))
         out.print()
         out.print(ptable if names else "No presets are installed.")
 
@@ -354,8 +351,6 @@ def demo(
 ) -> None:
     """Show the seeds' schedules (inverse sqrt, warmup + inverse sqrt, linear, power law, exponential, step, 1/t)
     and write a comparison plot of them."""
-    from ..plot import check_writable, save_plot
-
     n = SEED_STEPS if steps is None else parse_count(steps, "--steps", 1)
     path = os.path.join(out, "seeds.png")
     check_writable(path)
