@@ -23,8 +23,8 @@ from ._chart import fmt, fmt_step, print_show
 from ._demo import SEED_STEPS, SEEDS
 from ._errors import CliError
 from ._resolve import PRESET_PREFIX, preset_function, preset_name, resolve
-from ._steps import parse_count, parse_range, steps_option
-from ._summary import chunks
+from ._steps import MAX_EVAL, MAX_STEP, parse_count, parse_range, steps_option
+from ._summary import CHUNK, chunks
 from ._term import console, error
 
 __all__ = ["app", "run"]
@@ -125,7 +125,7 @@ def plot(
     if label and len(label) != len(resolved):
         raise CliError(f"Give one --label per SCHEDULE: {len(label)} labels for {len(resolved)} schedules.")
     labels = list(label) if label else [_short(t) for t in schedules]
-    n = steps_option(steps, resolved)
+    n = steps_option(steps, resolved, MAX_STEP)
     path = save_plot(
         dict(zip(_unique(labels), resolved, strict=True)), n, output, log=log, marks=marks, size=wh, title=title
     )
@@ -180,19 +180,19 @@ def sample(
 
 
 def _write_samples(out: TextIO, schedule: Schedule, steps: range, kind: str) -> None:
+    """Write the samples chunk by chunk: memory stays bounded however many steps are asked for."""
     if kind == "csv":
         out.write("step,lr\n")
         for k, v in chunks(schedule, steps, "sampling"):
             out.write("".join(f"{a},{b!r}\n" for a, b in zip(k.tolist(), v.tolist(), strict=True)))
         return
     out.write('{"schedule": ' + json.dumps(str(schedule)) + ', "step": [')
-    values: list[str] = []
-    first = True
-    for k, v in chunks(schedule, steps, "sampling"):
-        out.write(("" if first else ", ") + ", ".join(map(str, k.tolist())))
-        values.append(", ".join(repr(x) for x in v.tolist()))
-        first = False
-    out.write('], "lr": [' + ", ".join(values) + "]}\n")
+    for lo in range(0, len(steps), CHUNK):  # the steps need no evaluation: write them first
+        out.write((", " if lo else "") + ", ".join(map(str, steps[lo : lo + CHUNK])))
+    out.write('], "lr": [')
+    for i, (_, v) in enumerate(chunks(schedule, steps, "sampling")):
+        out.write((", " if i else "") + ", ".join(map(repr, v.tolist())))
+    out.write("]}\n")
 
 
 @app.command()
@@ -351,7 +351,7 @@ def demo(
 ) -> None:
     """Show the seeds' schedules (inverse sqrt, warmup + inverse sqrt, linear, power law, exponential, step, 1/t)
     and write a comparison plot of them."""
-    n = SEED_STEPS if steps is None else parse_count(steps, "--steps", 1)
+    n = SEED_STEPS if steps is None else parse_count(steps, "--steps", 1, MAX_EVAL)
     path = os.path.join(out, "seeds.png")
     check_writable(path)
     term = console()

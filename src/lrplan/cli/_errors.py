@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import LrplanError
 
-__all__ = ["CliError"]
+__all__ = ["CliError", "clip"]
 
 
 class CliError(LrplanError, ValueError):
@@ -13,3 +13,14 @@ class CliError(LrplanError, ValueError):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+def clip(text: str, width: int = 120) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis, so user input never makes a huge message.
+
+    Example:
+        >>> clip("0123456789", 6)
+        '01234…'
+    """
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -9,17 +9,37 @@ import ast
 import difflib
 import json
 import os
+import stat
 from typing import Any
 
 from .. import LrplanError, Schedule, SpecError, from_config, parse, presets
-from ._errors import CliError
+from ._errors import CliError, clip
 
-__all__ = ["PRESET_PREFIX", "FILE_SUFFIXES", "resolve", "load_file", "preset_name", "preset_function"]
+__all__ = [
+    "PRESET_PREFIX",
+    "FILE_SUFFIXES",
+    "MAX_FILE_BYTES",
+    "MAX_VALUES",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "resolve",
+    "load_file",
+    "preset_name",
+    "preset_function",
+]
 
 PRESET_PREFIX = "preset:"
 """Put in front of a SCHEDULE argument to read it as a preset call only."""
 
 FILE_SUFFIXES = (".json", ".yaml", ".yml")
+MAX_FILE_BYTES = 1 << 20
+"""A schedule file is at most 1 MiB."""
+MAX_VALUES = 100_000
+"""A schedule file holds at most this many values (keys, items and numbers), YAML aliases expanded."""
+MAX_DEPTH = 64
+"""... nested at most this deep (the spec parser's own limit)."""
+MAX_DIGITS = 309
+"""... and no integer longer than this (a 64-bit float holds up to about 1.8e308)."""
 
 
 def resolve(text: str) -> Schedule:
@@ -159,39 +179,110 @@ def load_file(path: str) -> Schedule:
         True
     """
     if not os.path.exists(path):
-        raise CliError(f"File not found: {path}")
+        raise CliError(f"File not found: {clip(path)}")
     if os.path.isdir(path):
-        raise CliError(f"{path} is a folder, not a schedule file.")
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"Cannot read {path}: {getattr(exc, 'strerror', None) or exc}.") from None
+        raise CliError(f"{clip(path)} is a folder, not a schedule file.")
+    text = _read_bounded(path)
     suffix = os.path.splitext(path)[1].lower()
     if not text.strip():
-        raise CliError(f"{path} is empty; expected a schedule config (lrplan.to_config) or a spec.")
+        raise CliError(f"{clip(path)} is empty; expected a schedule config (lrplan.to_config) or a spec.")
     if suffix == ".json" or (suffix not in (".yaml", ".yml") and text.lstrip().startswith(("{", '"'))):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+        data = _load_json(text, path)
     else:
         data = _load_yaml(text, path)
+    _check_size(data, path)
     return _from_data(data, path)
+
+
+def _read_bounded(path: str) -> str:
+    """The text of a regular file of at most :data:`MAX_FILE_BYTES`; devices, pipes and sockets are refused.
+
+    The file is opened without blocking, so a FIFO with no writer cannot hang the command.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise CliError(f"Cannot read {clip(path)}: {exc.strerror or exc}.") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CliError(f"{clip(path)} is not a regular file (a device, pipe or socket); give a schedule file.")
+        try:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise CliError(f"Cannot read {clip(path)}: {exc.strerror or exc}.") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CliError(f"{clip(path)} is larger than {MAX_FILE_BYTES >> 20} MiB; a schedule file is far smaller.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"Cannot read {clip(path)}: it is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _TooLarge(f"an integer of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+class _TooLarge(Exception):
+    """A number in a file beyond what any schedule can use."""
+
+
+def _load_json(text: str, path: str) -> Any:
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{clip(path)} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+    except _TooLarge as exc:
+        raise CliError(f"{clip(path)} holds {exc}: numbers must fit a 64-bit float.") from None
+    except RecursionError:
+        raise CliError(f"{clip(path)} is nested too deeply to be a schedule config.") from None
 
 
 def _load_yaml(text: str, path: str) -> Any:
     try:
         import yaml
     except ImportError:  # pragma: no cover - depends on the installation
-        raise CliError(f"Reading {path} needs pyyaml: pip install 'lrplan[cli]'.") from None
+        raise CliError(f"Reading {clip(path)} needs pyyaml: pip install 'lrplan[cli]'.") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise CliError(f"{path} is not valid YAML: {problem}{where}.") from None
+        raise CliError(f"{clip(path)} is not valid YAML: {problem}{where}.") from None
+    except ValueError:  # an integer beyond Python's digit limit for int(str)
+        raise CliError(f"{clip(path)} holds an integer too long to read: numbers must fit a 64-bit float.") from None
+    except RecursionError:
+        raise CliError(f"{clip(path)} is nested too deeply to be a schedule config.") from None
+
+
+def _check_size(data: Any, path: str) -> None:
+    """Refuse data that is not the size of a schedule config, counting every alias of a YAML file expanded.
+
+    The walk stops as soon as the budget is spent, so a few hundred bytes of nested aliases that
+    would expand to billions of values cost no more than the budget.
+    """
+    budget = MAX_VALUES
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise CliError(
+                f"{clip(path)} holds more than {MAX_VALUES:,} values (YAML aliases expanded); "
+                "a schedule config is far smaller."
+            )
+        if depth > MAX_DEPTH:
+            raise CliError(f"{clip(path)} is nested more than {MAX_DEPTH} levels deep; a schedule config is not.")
+        if isinstance(item, dict):
+            stack.extend((x, depth + 1) for pair in item.items() for x in pair)
+        elif isinstance(item, (list, tuple)):
+            stack.extend((x, depth + 1) for x in item)
+        elif isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > 1023:
+            raise CliError(
+                f"{clip(path)} holds an integer of {len(str(abs(item)))} digits: numbers must fit a 64-bit float."
+            )
 
 
 def _from_data(data: Any, path: str) -> Schedule:
@@ -203,8 +294,8 @@ def _from_data(data: Any, path: str) -> Schedule:
         try:
             return from_config(data)
         except (LrplanError, TypeError, ValueError) as exc:
-            raise CliError(f"{path}: {exc}") from None
+            raise CliError(f"{clip(path)}: {exc}") from None
     raise CliError(
-        f"{path}: expected a schedule config (a mapping with 'name' and 'args', as written by lrplan.to_config) "
+        f"{clip(path)}: expected a schedule config (a mapping with 'name' and 'args', as written by lrplan.to_config) "
         f"or a spec string. Received a {type(data).__name__}."
     )

@@ -6,16 +6,19 @@ import dataclasses
 import math
 import re
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 
 from .. import Schedule
-from ._errors import CliError
+from ._errors import CliError, clip
 
-__all__ = ["MAX_AUTO_STEPS", "MAX_STEPS", "auto_steps", "parse_count", "steps_option", "parse_range"]
+__all__ = ["MAX_AUTO_STEPS", "MAX_EVAL", "MAX_STEP", "auto_steps", "parse_count", "steps_option", "parse_range"]
 
 MAX_AUTO_STEPS = 10_000_000
 """The automatic step range never goes beyond this many steps."""
-MAX_STEPS = 10**12
-"""``--steps`` and its parts are at most this."""
+MAX_EVAL = 10**9
+"""At most this many steps are evaluated one by one (``show``, ``sample``, ``compare``, ``demo``)."""
+MAX_STEP = 2**53
+"""No step past this (the last integer a float64 counts exactly); ``plot`` draws up to it."""
 
 
 def _nice_ceil(x: float) -> int:
@@ -68,35 +71,42 @@ def _step_fields(s: Schedule) -> Iterator[tuple[str, float]]:
 _NUMBER = re.compile(r"^[+-]?(\d[\d_,]*)(\.\d*)?([eE][+-]?\d+)?$")
 
 
-def parse_count(text: str, option: str, minimum: int) -> int:
-    """A whole number >= ``minimum`` written as ``1000``, ``1_000``, ``1,000`` or ``1e3``.
+def parse_count(text: str, option: str, minimum: int, maximum: int = MAX_STEP) -> int:
+    """A whole number from ``minimum`` to ``maximum`` written as ``1000``, ``1_000``, ``1,000`` or ``1e3``.
+
+    Read exactly (no rounding through a float), so ``2**53 + 1`` stays itself.
 
     Example:
         >>> parse_count("12_000", "--steps", 1), parse_count("1e3", "--steps", 1)
         (12000, 1000)
     """
     raw = str(text).strip()
-    if not _NUMBER.match(raw):
-        raise CliError(f"{option} must be a whole number. Received: {option}={text}.")
-    value = float(raw.replace("_", "").replace(",", ""))
-    if not math.isfinite(value) or value != int(value):
+    if len(raw) > 40 or not _NUMBER.match(raw):
+        raise CliError(f"{option} must be a whole number. Received: {option}={clip(text, 40)}.")
+    value = Decimal(raw.replace("_", "").replace(",", ""))
+    if value != value.to_integral_value():
         raise CliError(f"{option} must be a whole number. Received: {option}={text}.")
     if value < minimum:
         raise CliError(f"{option} must be >= {minimum}. Received: {option}={text}.")
-    if value > MAX_STEPS:
-        raise CliError(f"{option} must be at most 10**12. Received: {option}={text}.")
+    if value > maximum:
+        raise CliError(f"{option} must be at most {maximum:,}{_WHY.get(maximum, '')}. Received: {option}={text}.")
     return int(value)
 
 
-def steps_option(text: str | None, schedules: Sequence[Schedule]) -> int:
+_WHY = {MAX_EVAL: " (the steps evaluated one by one)", MAX_STEP: " (2**53, the last step a float64 counts exactly)"}
+
+
+def steps_option(text: str | None, schedules: Sequence[Schedule], maximum: int = MAX_EVAL) -> int:
     """``--steps N``, or the automatic range of ``schedules`` when it is not given."""
     if text is None:
         return auto_steps(*schedules)
-    return parse_count(text, "--steps", 1)
+    return parse_count(text, "--steps", 1, maximum)
 
 
 def parse_range(text: str | None, schedule: Schedule) -> range:
     """``N`` (0..N-1) or ``START:STOP[:STRIDE]`` (STOP excluded), as in Python's ``range``.
+
+    At most :data:`MAX_EVAL` steps, none past :data:`MAX_STEP`.
 
     Example:
         >>> import lrplan
@@ -107,9 +117,9 @@ def parse_range(text: str | None, schedule: Schedule) -> range:
         return range(auto_steps(schedule))
     parts = str(text).split(":")
     if len(parts) == 1:
-        return range(parse_count(parts[0], "--steps", 1))
+        return range(parse_count(parts[0], "--steps", 1, MAX_EVAL))
     if len(parts) > 3:
-        raise CliError(f"--steps is N or START:STOP[:STRIDE]. Received: --steps={text}.")
+        raise CliError(f"--steps is N or START:STOP[:STRIDE]. Received: --steps={clip(text, 40)}.")
     start = parse_count(parts[0], "--steps START", 0) if parts[0].strip() else 0
     if not parts[1].strip():
         raise CliError(f"--steps START:STOP needs a STOP. Received: --steps={text}.")
@@ -117,4 +127,10 @@ def parse_range(text: str | None, schedule: Schedule) -> range:
     stride = parse_count(parts[2], "--steps STRIDE", 1) if len(parts) == 3 and parts[2].strip() else 1
     if stop <= start:
         raise CliError(f"--steps STOP must be greater than START (STOP is excluded). Received: --steps={text}.")
-    return range(start, stop, stride)
+    steps = range(start, stop, stride)
+    if len(steps) > MAX_EVAL:
+        raise CliError(
+            f"--steps covers {len(steps):,} steps; at most {MAX_EVAL:,} are evaluated at once "
+            f"(use a STRIDE, or several ranges). Received: --steps={text}."
+        )
+    return steps
