@@ -76,5 +76,6 @@ def test_huge_values_are_cut_short_in_messages():
         presets.get("torch.MultiStepLR")(base_lr=0.1, milestones=[-1] * 100_000)
     assert len(str(info.value)) < 300
     assert str(info.value).endswith("Received: milestones=[-1, -1, -1, -1, -1, -1, -1, -1, ...].")
-    assert shown(10**400) == "<an integer of about 400 digits>"
+    assert shown(10**400) == "<an integer of 401 digits>"
+    assert shown(10**5000) == "<an integer of about 5000 digits>"
     assert shown("x" * 1000) == "'" + "x" * 37 + "..." + "x" * 38 + "'"  # 80 characters

@@ -28,7 +28,20 @@ __all__ = ["Args", "preset", "unavailable", "shown"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_REPR = reprlib.Repr()
+
+class _Repr(reprlib.Repr):
+    """``reprlib.Repr`` that also cuts integers too long for ``int -> str``."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() <= 256:
+            return repr(x)
+        try:
+            return f"<an integer of {len(str(abs(x)))} digits>"
+        except ValueError:  # beyond Python's limit for int -> str
+            return f"<an integer of about {int(x.bit_length() * math.log10(2))} digits>"
+
+
+_REPR = _Repr()
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 8
 _REPR.maxstring = _REPR.maxother = 80
 _REPR.maxlevel = 3
@@ -38,16 +51,22 @@ def shown(value: Any) -> str:
     """``repr(value)``, cut short for long containers, strings and huge integers.
 
     Example:
-        >>> shown([1.0, 2.0]), shown(list(range(100)))
-        ('[1.0, 2.0]', '[0, 1, 2, 3, 4, 5, 6, 7, ...]')
+        >>> shown([1.0, 2.0]), shown(list(range(100))), shown(10**400)
+        ('[1.0, 2.0]', '[0, 1, 2, 3, 4, 5, 6, 7, ...]', '<an integer of 401 digits>')
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
-        return f"<an integer of about {int(value.bit_length() * math.log10(2))} digits>"
     return _REPR.repr(value)
 
 
 def _real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _finite(value: Any) -> bool:
+    """A real number a float can hold: not NaN, not infinite, not an integer beyond 1.8e308."""
+    try:
+        return _real(value) and math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 class Args:
@@ -112,7 +131,7 @@ class Args:
     # ---------------------------------------------------------------- numbers
     def real(self, name: str, value: Any) -> float | int:
         """A finite real number (bool, str, None, NaN and infinities are refused)."""
-        if not _real(value) or not math.isfinite(value):
+        if not _finite(value):
             raise self.fail(name, "a finite real number", value)
         return int(value) if isinstance(value, numbers.Integral) else float(value)
 
@@ -140,14 +159,27 @@ class Args:
     def integer(self, name: str, value: Any, *, minimum: int | None = None) -> int:
         """An integer (an integral float is accepted), optionally >= ``minimum``."""
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            if not _finite(value):
+                raise self.fail(name, "an integer a float can hold (below 1.8e308)", value)
             v = int(value)
-        elif _real(value) and math.isfinite(value) and float(value).is_integer():
+        elif _finite(value) and float(value).is_integer():
             v = int(float(value))
         else:
             raise self.fail(name, "an integer", value)
         if minimum is not None and v < minimum:
             raise self.fail(name, f"an integer >= {minimum}", value)
         return v
+
+    def integers(self, name: str, value: Any, *, minimum: int = 0) -> list[int]:
+        """A list (or set) of integers >= ``minimum``, in the order given, duplicates kept."""
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            raise self.fail(name, f"a list of integers >= {minimum}", value)
+        out = []
+        for item in value:
+            if not _finite(item) or not float(item).is_integer() or item < minimum:
+                raise self.fail(name, f"a list of integers >= {minimum}", value)
+            out.append(int(item))
+        return out
 
     def optional(self, check: Callable[..., Any], name: str, value: Any, *args: Any) -> Any:
         """``None``, or what ``check`` (a method of this object) accepts."""
@@ -168,7 +200,7 @@ class Args:
 
     def reals(self, name: str, value: Any) -> tuple[Any, ...]:
         """A list or tuple of finite real numbers, as a tuple."""
-        if not isinstance(value, (list, tuple)) or not all(_real(x) and math.isfinite(x) for x in value):
+        if not isinstance(value, (list, tuple)) or not all(_finite(x) for x in value):
             raise self.fail(name, "a list of finite real numbers", value)
         return tuple(int(x) if isinstance(x, numbers.Integral) else float(x) for x in value)
 
@@ -178,7 +210,7 @@ class Args:
             raise self.fail(name, "a list of steps", value)
         out: list[Any] = []
         for item in value:
-            if not _real(item) or not math.isfinite(item) or item < 0:
+            if not _finite(item) or item < 0:
                 raise self.fail(name, "a list of steps >= 0", value)
             if integral and not float(item).is_integer():
                 raise self.fail(name, "a list of integer steps", value)
@@ -195,9 +227,9 @@ class Args:
             raise self.fail(name, "a dict {step: scale} or None", value)
         items: list[tuple[Any, float]] = []
         for step, scale in value.items():
-            if not _real(step) or not math.isfinite(step):
+            if not _finite(step):
                 raise self.fail(name, "a dict whose keys are finite steps", value)
-            if not _real(scale) or not math.isfinite(scale) or scale < 0:
+            if not _finite(scale) or scale < 0:
                 raise self.fail(name, "a dict whose scales are finite numbers >= 0", value)
             items.append((int(step) if isinstance(step, int) else float(step), float(scale)))
         return sorted(items, key=lambda kv: kv[0])

@@ -44,7 +44,7 @@ from .. import (
     Schedule,
     Shift,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = ["create_learning_rate_schedule"]
 
@@ -125,9 +125,9 @@ def create_learning_rate_schedule(
     w = _steps("warmup", kw, data_size, batch_size, t)
     cool = _steps("cooldown", kw, data_size, batch_size, t)
     if not (t <= 1 or w < t):
-        raise c.fail("warmup_steps", f"< total_steps={total_steps!r}", w)
+        raise c.fail("warmup_steps", f"< total_steps={shown(total_steps)}", w)
     if cool > t:
-        raise c.fail("cooldown_steps", f"<= total_steps={total_steps!r}", cool)
+        raise c.fail("cooldown_steps", f"<= total_steps={shown(total_steps)}", cool)
     span = max(t - w, 1.0)
     decay: Schedule
     if kind in ("linear", "polynomial"):
@@ -151,7 +151,7 @@ def create_learning_rate_schedule(
         bounds = c.reals("steps", kw.get("steps", []))
         mults = c.reals("mults", kw.get("mults", []))
         if len(mults) != len(bounds) or any(b2 < b1 for b1, b2 in itertools.pairwise(bounds)):
-            raise c.fail("mults", f"one per boundary in the sorted `steps`={list(bounds)!r}", list(mults))
+            raise c.fail("mults", f"one per boundary in the sorted `steps`={shown(list(bounds))}", list(mults))
         values = [lr] + [lr * m for m in mults]
         # searchsorted(steps, s + 1): the index counts the boundaries <= s; repeated boundaries skip values
         pairs: dict[float, float] = {}

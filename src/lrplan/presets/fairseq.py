@@ -41,7 +41,7 @@ from .. import (
     StepDecay,
     Warmup,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = ["inverse_sqrt", "polynomial_decay", "tri_stage", "cosine", "triangular", "step"]
 
@@ -63,7 +63,7 @@ def _warmup_to_floor(
     w = c.nonneg("warmup_updates", warmup_updates)
     low = c.nonneg("min_lr", min_lr)
     if not lr > low:
-        raise c.fail("lr", f"> min_lr={min_lr!r}", lr)
+        raise c.fail("lr", f"> min_lr={shown(min_lr)}", lr)
     init = c.real("warmup_init_lr", warmup_init_lr)
     return lr, w, low, (low if init < 0 else init)
 
@@ -238,7 +238,7 @@ def cosine(
             raise c.fail("max_update", "given when `lr_period_updates` <= 0", None)
         period = c.nonneg("max_update", max_update) - w
         if period <= 0:
-            raise c.fail("max_update", f"> warmup_updates={warmup_updates!r}", max_update)
+            raise c.fail("max_update", f"> warmup_updates={shown(warmup_updates)}", max_update)
     shrink = c.positive("lr_shrink", lr_shrink)
     main: Schedule
     if low == 0:
@@ -278,7 +278,7 @@ def triangular(
     lr = _lr(c, lr)
     peak = c.nonneg("max_lr", max_lr)
     if not peak > lr:
-        raise c.fail("max_lr", f"> lr={lr!r}", max_lr)
+        raise c.fail("max_lr", f"> lr={shown(lr)}", max_lr)
     period = c.real("lr_period_updates", lr_period_updates)
     half = int(period // 2)
     if half < 1:

@@ -46,7 +46,7 @@ from .. import (
     Warmup,
     Wsd,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = [
     "get_constant_schedule",
@@ -251,7 +251,7 @@ def get_polynomial_decay_schedule_with_warmup(
     end = c.nonneg("lr_end", lr_end)
     p = c.positive("power", power)
     if not lr > end:
-        raise c.fail("lr_end", f"smaller than the initial lr={lr!r}", lr_end)
+        raise c.fail("lr_end", f"smaller than the initial lr={shown(lr)}", lr_end)
     body: Schedule
     if t > w:
         body = Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p)
@@ -514,7 +514,9 @@ def get_scheduler(
     if key in _METRIC_DRIVEN:
         raise c.unsupported("name", name, "a closed-form schedule", _PLATEAU_HINT)
     if key not in _BY_NAME:
-        close = difflib.get_close_matches(str(key), list(_BY_NAME) + list(_METRIC_DRIVEN), n=1)
+        close = (
+            difflib.get_close_matches(key, list(_BY_NAME) + list(_METRIC_DRIVEN), n=1) if isinstance(key, str) else []
+        )
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise c.fail("name", f"one of {', '.join(map(repr, _BY_NAME))}{hint}", name)
     kwargs = dict(scheduler_specific_kwargs or {})
@@ -523,7 +525,7 @@ def get_scheduler(
     if key == "constant":
         return get_constant_schedule(lr)
     if num_warmup_steps is None:
-        raise c.fail("num_warmup_steps", f"given for {key!r}", None)
+        raise c.fail("num_warmup_steps", f"given for {shown(key)}", None)
     if key == "constant_with_warmup":
         return get_constant_schedule_with_warmup(lr, num_warmup_steps=num_warmup_steps)
     fn: Any = _BY_NAME[key]
@@ -533,12 +535,12 @@ def get_scheduler(
         if key == "warmup_stable_decay":
             return fn(lr, num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps, **kwargs)  # type: ignore[no-any-return]
         if num_training_steps is None:
-            raise c.fail("num_training_steps", f"given for {key!r}", None)
+            raise c.fail("num_training_steps", f"given for {shown(key)}", None)
         return fn(lr, num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps, **kwargs)  # type: ignore[no-any-return]
     except TypeError as exc:
         raise ConfigError(
-            f"{c.owner}: `scheduler_specific_kwargs` must hold only arguments that {key!r} takes ({exc}). "
-            f"Received: scheduler_specific_kwargs={scheduler_specific_kwargs!r}."
+            f"{c.owner}: `scheduler_specific_kwargs` must hold only arguments that {shown(key)} takes ({exc}). "
+            f"Received: scheduler_specific_kwargs={shown(scheduler_specific_kwargs)}."
         ) from None
 
 

@@ -43,7 +43,7 @@ from .. import (
     Warmup,
     Wsd,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = ["OptimizerParamScheduler", "wsd_schedule", "deepseek_multistep"]
 
@@ -91,13 +91,13 @@ def OptimizerParamScheduler(
     peak = c.nonneg("max_lr", max_lr)
     low = c.nonneg("min_lr", min_lr)
     if not peak >= low:
-        raise c.fail("max_lr", f">= min_lr={min_lr!r}", max_lr)
+        raise c.fail("max_lr", f">= min_lr={shown(min_lr)}", max_lr)
     if not init <= peak:
-        raise c.fail("init_lr", f"<= max_lr={max_lr!r}", init_lr)
+        raise c.fail("init_lr", f"<= max_lr={shown(max_lr)}", init_lr)
     w = c.nonneg("lr_warmup_steps", lr_warmup_steps)
     d = c.positive("lr_decay_steps", lr_decay_steps)
     if not w < d:
-        raise c.fail("lr_warmup_steps", f"< lr_decay_steps={lr_decay_steps!r}", lr_warmup_steps)
+        raise c.fail("lr_warmup_steps", f"< lr_decay_steps={shown(lr_decay_steps)}", lr_warmup_steps)
     style = c.choice("lr_decay_style", lr_decay_style, _STYLES)
     ramp = Linear(init_value=init, end_value=peak, decay_steps=w) if w > 0 else None
     if style == "constant":
@@ -123,7 +123,7 @@ def OptimizerParamScheduler(
         raise c.fail("wsd_decay_steps", "given with lr_decay_style='WSD'", None)
     dw = c.positive("wsd_decay_steps", wsd_decay_steps)
     if dw > d:
-        raise c.fail("wsd_decay_steps", f"<= lr_decay_steps={lr_decay_steps!r}", wsd_decay_steps)
+        raise c.fail("wsd_decay_steps", f"<= lr_decay_steps={shown(lr_decay_steps)}", wsd_decay_steps)
     if lr_wsd_decay_style == "exponential":
         raise c.unsupported(
             "lr_wsd_decay_style",
@@ -250,6 +250,6 @@ def deepseek_multistep(
         raise c.fail("factors", f"one per milestone ({len(fractions)})", list(factors))
     bounds = [fr * t - w for fr in fractions]
     if any(b <= 0 for b in bounds) or any(y <= x for x, y in itertools.pairwise(bounds)):
-        raise c.fail("milestones", f"increasing fractions, after the warmup of {w!r} steps", list(milestones))
+        raise c.fail("milestones", f"increasing fractions, after the warmup of {shown(w)} steps", list(milestones))
     body = PiecewiseConstant(boundaries=bounds, values=[peak] + [peak * m for m in mults])
     return Warmup(body, steps=w) if w > 0 else body

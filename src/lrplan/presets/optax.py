@@ -44,7 +44,7 @@ from .. import (
     Shift,
     Warmup,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = [
     "constant_schedule",
@@ -494,7 +494,7 @@ def warmup_cosine_decay_schedule(
     d = c.real("decay_steps", decay_steps)
     e = float(c.nonneg("end_value", end_value))
     if d <= w:
-        raise c.fail("decay_steps", f"> warmup_steps={warmup_steps!r} (it includes the warmup)", decay_steps)
+        raise c.fail("decay_steps", f"> warmup_steps={shown(warmup_steps)} (it includes the warmup)", decay_steps)
     x = c.nonneg("exponent", exponent)
     decay: Schedule
     if x == 0:
@@ -574,7 +574,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Schedule:
             children.append(warmup_cosine_decay_schedule(**kw))
         except TypeError as e:
             raise ConfigError(
-                f"{c.owner}: `cosine_kwargs[{k}]` has a bad argument list ({e}). Received: {kw!r}."
+                f"{c.owner}: `cosine_kwargs[{k}]` has a bad argument list ({e}). Received: {shown(kw)}."
             ) from None
         step += kw["decay_steps"]
         bounds.append(step)

@@ -55,7 +55,7 @@ from .. import (
     StepDecay,
     Warmup,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = [
     "noam",
@@ -104,7 +104,7 @@ def _factors(c: Args, name: str, text: Any, allowed: tuple[str, ...], skip_empty
         names = [n for n in names if n]
     for n in names:
         if n not in allowed:
-            raise c.fail(name, f"factors from {', '.join(allowed)} (unknown factor {n!r})", text)
+            raise c.fail(name, f"factors from {', '.join(allowed)} (unknown factor {shown(n)})", text)
     if not names:
         raise c.fail(name, "at least one factor", text)
     return names
@@ -218,7 +218,7 @@ def learning_rate_schedule_noam(
             raise c.fail("total_train_steps", "given when linear_decay_fraction > 0", None)
         t = c.positive("total_train_steps", total_train_steps) - o
         if t <= 0:
-            raise c.fail("total_train_steps", f"> offset={offset!r}", total_train_steps)
+            raise c.fail("total_train_steps", f"> offset={shown(offset)}", total_train_steps)
         out = Cooldown(out, start=t * (1.0 - frac), steps=t * frac)
     return Shift(out, steps=o) if o else out
 

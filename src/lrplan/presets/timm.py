@@ -58,7 +58,7 @@ from .. import (
     StepDecay,
     Warmup,
 )
-from ._args import Args, preset
+from ._args import Args, preset, shown
 
 __all__ = [
     "CosineLRScheduler",
@@ -225,7 +225,7 @@ def TanhLRScheduler(
     low = c.nonneg("lr_min", lr_min)
     lo, hi = c.real("lb", lb), c.real("ub", ub)
     if not lo < hi:
-        raise c.fail("lb", f"< ub={ub!r}", lb)
+        raise c.fail("lb", f"< ub={shown(ub)}", lb)
     m, d, n, _ = _cycles(c, cycle_mul, cycle_decay, cycle_limit, 1.0)
     main: Schedule
     if n == 0:

@@ -29,7 +29,6 @@ References:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +49,7 @@ from .. import (
     Shift,
     StepDecay,
 )
-from ._args import Args, preset, unavailable
+from ._args import Args, preset, shown, unavailable
 
 __all__ = [
     "StepLR",
@@ -134,13 +133,7 @@ def MultiStepLR(*, base_lr: float, milestones: Sequence[int], gamma: float = 0.1
     c.last_epoch(last_epoch)
     b = _base(c, base_lr)
     g = float(c.nonneg("gamma", gamma))
-    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (list, tuple, set, frozenset)):
-        raise c.fail("milestones", "a list of integer steps >= 0", milestones)
-    ms = []
-    for m in milestones:
-        if isinstance(m, bool) or not isinstance(m, numbers.Real) or not float(m).is_integer() or m < 0:
-            raise c.fail("milestones", "a list of integer steps >= 0", milestones)
-        ms.append(int(float(m)))
+    ms = c.integers("milestones", milestones, minimum=0)
     bounds = sorted(set(ms))
     if not bounds:
         return Constant(b)
@@ -339,7 +332,7 @@ def _cyclic(
         if down == 0:
             raise ConfigError(
                 f"{c.owner}: `step_size_down` is not supported at 0 (a sawtooth); use a value > 0. "
-                f"Received: step_size_down={step_size_down!r}."
+                f"Received: step_size_down={shown(step_size_down)}."
             )
         down = c.positive("step_size_down", step_size_down)
     g = 1.0
@@ -501,7 +494,7 @@ def _one_cycle_total(c: Args, total_steps: Any, epochs: Any, steps_per_epoch: An
         return e * n
     raise ConfigError(
         f"{c.owner}: give `total_steps`, or both `epochs` and `steps_per_epoch`. "
-        f"Received: total_steps={total_steps!r}, epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}."
+        f"Received: total_steps={shown(total_steps)}, epochs={shown(epochs)}, steps_per_epoch={shown(steps_per_epoch)}."
     )
 
 
