@@ -158,3 +158,72 @@ def test_plot_draws_a_trillion_steps(tmp_path, capsys):
     target = tmp_path / "long.png"
     assert main(["plot", "cosine(init_value=1.0, decay_steps=5e11)", "-o", str(target), "--steps", "1e12"]) == 0
     assert capsys.readouterr().out == f"wrote {target} (800x400, steps 0-999,999,999,999)\n"
+
+
+# ----------------------------------------------------------------------------------- closed pipes, huge values
+def test_a_closed_pipe_ends_sample_quietly_with_status_141():
+    env = {**os.environ, "PYTHONPATH": SRC}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lrplan", "sample", "cosine(init_value=1.0, decay_steps=10)", "--steps", "3000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(8) == b"step,lr\n"
+    proc.stdout.close()  # the reader goes away, as `| head -1` does
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141  # 128 + SIGPIPE, not 1 (compare's "different")
+    assert err == b""
+
+
+def test_a_broken_pipe_in_process_is_status_141(monkeypatch):
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    silenced = []
+    monkeypatch.setattr(_app, "silence_stdout", lambda: silenced.append(True))
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["show", "constant(0.1)"]) == 141
+    assert main(["sample", "constant(0.1)"]) == 141
+    assert silenced == [True, True]
+
+
+def test_huge_integers_in_preset_arguments_get_one_line(capsys):
+    huge = "1" + "0" * 400
+    assert main(["sample", f"torch.StepLR(base_lr=0.1, step_size={huge})"]) == 2
+    assert capsys.readouterr().err == (
+        "Error: torch.StepLR: `step_size` must be a finite real number. Received: step_size=<an integer of 401 digits>.\n"
+    )
+    assert main(["sample", f"torch.MultiStepLR(base_lr=0.1, milestones=[1, {huge}])"]) == 2
+    err = capsys.readouterr().err
+    assert err == "Error: torch.MultiStepLR: `milestones` must be a list of integers >= 0. " + (
+        "Received: milestones=[1, <an integer of 401 digits>].\n"
+    )
+
+
+def test_huge_integers_in_spec_text_get_at_most_three_lines_and_no_traceback(capsys):
+    assert main(["show", f"cosine(init_value=1.0, decay_steps=1{'0' * 400})"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: ") and "Traceback" not in err and err.count("\n") <= 3
+
+
+def test_error_messages_are_bounded_whatever_the_core_says(tmp_path, capsys):
+    config = {"name": "piecewise_constant", "args": {"boundaries": list(range(1, 50_001)), "values": [1.0, 0.5]}}
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(config))
+    assert main(["show", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {path}: ") and err.count("\n") == 1 and len(err) <= len("Error: ") + 501
+
+
+def test_arithmetic_beyond_floats_is_one_line(monkeypatch, capsys):
+    def overflow(text):
+        raise OverflowError("int too large to convert to float")
+
+    monkeypatch.setattr(_app, "resolve", overflow)
+    assert main(["show", "constant(0.1)"]) == 2
+    assert capsys.readouterr().err == (
+        "Error: the input is too large to handle (OverflowError: int too large to convert to float).\n"
+    )

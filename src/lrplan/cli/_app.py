@@ -25,7 +25,7 @@ from ._errors import CliError
 from ._resolve import PRESET_PREFIX, preset_function, preset_name, resolve
 from ._steps import MAX_EVAL, MAX_STEP, parse_count, parse_range, steps_option
 from ._summary import CHUNK, chunks
-from ._term import console, error
+from ._term import PIPE_CLOSED, PipeClosed, PipeGuard, console, error, silence_stdout
 
 __all__ = ["app", "run"]
 
@@ -412,6 +412,8 @@ def run(args: list[str]) -> int:
             error(f"`lrplan lab` is not available here ({problem}).")
             return 2
     usage_errors, aborts = _click_exceptions()
+    stdout = sys.stdout
+    sys.stdout = PipeGuard(stdout)  # type: ignore[assignment]
     try:
         rv = app(args=args, prog_name="lrplan", standalone_mode=False)
     except usage_errors as exc:  # bad options or arguments: click's usage message
@@ -431,11 +433,15 @@ def run(args: list[str]) -> int:
     except LrplanError as exc:
         error(str(exc))
         return 2
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
+    except (PipeClosed, BrokenPipeError):
+        silence_stdout()
+        return PIPE_CLOSED
     except OSError as exc:
         error(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}.")
         return 2
+    except (ArithmeticError, RecursionError, MemoryError) as exc:  # input beyond what can be computed
+        error(f"the input is too large to handle ({type(exc).__name__}: {exc}).")
+        return 2
+    finally:
+        sys.stdout = stdout
     return rv if isinstance(rv, int) else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -16,11 +17,11 @@ __all__ = ["CHUNK", "PROGRESS_ABOVE", "chunks", "Summary", "summarize"]
 CHUNK = 1 << 20
 """Steps evaluated at once."""
 PROGRESS_ABOVE = 2_000_000
-"""Evaluations of more steps than this show a progress bar on stderr."""
+"""Evaluations of more steps than this show a progress bar on stderr, when it is a terminal."""
 
 
 def chunks(schedule: Schedule, steps: range, label: str = "evaluating") -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """``(steps, values)`` in chunks of about a million; a progress bar on stderr for long ranges.
+    """``(steps, values)`` in chunks of about a million; a progress bar on a terminal's stderr for long ranges.
 
     Example:
         >>> import lrplan
@@ -30,7 +31,7 @@ def chunks(schedule: Schedule, steps: range, label: str = "evaluating") -> Itera
     count = len(steps)
     chunk = CHUNK
     progress = task = None
-    if count > PROGRESS_ABOVE:
+    if count > PROGRESS_ABOVE and sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         progress = Progress(
