@@ -79,3 +79,23 @@ def test_huge_values_are_cut_short_in_messages():
     assert shown(10**400) == "<an integer of 401 digits>"
     assert shown(10**5000) == "<an integer of about 5000 digits>"
     assert shown("x" * 1000) == "'" + "x" * 37 + "..." + "x" * 38 + "'"  # 80 characters
+
+
+@pytest.mark.parametrize("name", CALLABLE)
+def test_huge_numbers_in_any_argument_get_the_preset_s_one_line_error(name):
+    """10**400 (no float holds it), a list holding it, a dict keyed by it: refused by the preset, never a crash."""
+    fn = presets.get(name)
+    params = [
+        p for p in inspect.signature(fn).parameters.values() if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    for param in params:
+        for value in (10**400, 10**5000, [1, 10**400], {10**400: 0.5}, {1: 10**400}):
+            kwargs = {p.name: (1 if p.default is inspect.Parameter.empty else p.default) for p in params}
+            kwargs[param.name] = value
+            try:
+                fn(**kwargs)
+            except lrplan.ConfigError as err:
+                assert str(err).startswith(name), str(err)
+                assert len(str(err)) < 400 and "\n" not in str(err), str(err)
+            except TypeError:  # a positional-only or missing argument of this generic call
+                pass
