@@ -13,7 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import Annotated, Any, TextIO
 
-import numpy as np
 import typer
 
 from .. import LrplanError, Schedule, UnknownScheduleError, __version__, presets, registered
@@ -23,8 +22,9 @@ from ._chart import fmt, fmt_step, print_show
 from ._demo import SEED_STEPS, SEEDS
 from ._errors import CliError
 from ._resolve import PRESET_PREFIX, preset_function, preset_name, resolve
-from ._steps import MAX_EVAL, MAX_STEP, parse_count, parse_range, steps_option
+from ._steps import MAX_EVAL, MAX_STEP, parse_count, parse_range, steps_option, used_steps
 from ._summary import CHUNK, chunks
+from ._summary import compare as compare_values
 from ._term import PIPE_CLOSED, PipeClosed, PipeGuard, console, error, silence_stdout
 
 __all__ = ["app", "run"]
@@ -203,44 +203,42 @@ def compare(
     rtol: Annotated[float, typer.Option(metavar="R", help="Relative tolerance, against |B|.", min=0.0)] = 1e-9,
     atol: Annotated[float, typer.Option(metavar="A", help="Absolute tolerance.", min=0.0)] = 1e-12,
 ) -> None:
-    """Largest absolute and relative difference between A and B; exit 1 if |A - B| > atol + rtol*|B| anywhere."""
+    """Where A and B differ, over the steps where they are used; exit 1 if |A - B| > atol + rtol*|B| anywhere.
+
+    Without --steps the range is 0 up to the longer of the two horizons (past it both hold their end
+    values), or the automatic range when neither has one.
+    """
     from rich.table import Table
 
     sa, sb = resolve(a), resolve(b)
-    n = steps_option(steps, [sa, sb])
-    worst_abs = worst_rel = -1.0
-    at_abs = at_rel = 0
-    bad = 0
-    first_bad: int | None = None
-    for k, va in chunks(sa, range(n), "comparing"):
-        vb = np.asarray(sb(k), dtype=np.float64)
-        diff = np.abs(va - vb)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(diff == 0, 0.0, diff / np.abs(vb))
-        i = int(np.argmax(diff))
-        if diff[i] > worst_abs:
-            worst_abs, at_abs = float(diff[i]), int(k[i])
-        j = int(np.argmax(rel))
-        if rel[j] > worst_rel:
-            worst_rel, at_rel = float(rel[j]), int(k[j])
-        outside = np.flatnonzero(~(diff <= atol + rtol * np.abs(vb)))
-        if outside.size:
-            bad += int(outside.size)
-            if first_bad is None:
-                first_bad = int(k[outside[0]])
+    if steps is None:
+        n, why = used_steps(sa, sb)
+    else:
+        n, why = parse_count(steps, "--steps", 1, MAX_EVAL), "--steps"
+    c = compare_values(sa, sb, range(n), rtol, atol)
     out = console()
     out.print(f"A: {sa}", markup=False)
     out.print(f"B: {sb}", markup=False)
+    out.print(f"compared over steps 0-{n - 1:,} ({why})", markup=False, style="dim")
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col, just in (("", "left"), ("step", "right"), ("A", "right"), ("B", "right"), ("difference", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
-    table.add_row("largest |A - B|", fmt_step(at_abs), fmt(sa(at_abs)), fmt(sb(at_abs)), f"{worst_abs:.3g}")
-    table.add_row("largest |A - B| / |B|", fmt_step(at_rel), fmt(sa(at_rel)), fmt(sb(at_rel)), f"{worst_rel:.3g}")
+    for label, k, d in (
+        ("largest |A - B|", c.abs_step, c.largest_abs),
+        ("largest |A - B| / |B|", c.rel_step, c.largest_rel),
+    ):
+        table.add_row(label, fmt_step(k), fmt(sa(k)), fmt(sb(k)), f"{d:.3g}")
     out.print(table)
     tol = f"rtol={rtol:g}, atol={atol:g}"
-    if bad:
+    if c.outside:
+        where = (
+            f"step {fmt_step(c.first or 0)}"
+            if c.first == c.last
+            else f"steps {fmt_step(c.first or 0)} to {fmt_step(c.last or 0)}"
+        )
         out.print(
-            f"DIFFERENT: {bad:,} of {n:,} steps are outside {tol}; the first is step {fmt_step(first_bad or 0)}.",
+            f"DIFFERENT: {c.outside:,} of {n:,} steps are outside {tol}, at {where}; "
+            f"the largest relative difference is {c.largest_rel:.3g}, at step {fmt_step(c.rel_step)}.",
             markup=False,
             style="bold red",
         )

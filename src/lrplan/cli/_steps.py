@@ -11,7 +11,16 @@ from decimal import Decimal
 from .. import Schedule
 from ._errors import CliError, clip
 
-__all__ = ["MAX_AUTO_STEPS", "MAX_EVAL", "MAX_STEP", "auto_steps", "parse_count", "steps_option", "parse_range"]
+__all__ = [
+    "MAX_AUTO_STEPS",
+    "MAX_EVAL",
+    "MAX_STEP",
+    "auto_steps",
+    "used_steps",
+    "parse_count",
+    "steps_option",
+    "parse_range",
+]
 
 MAX_AUTO_STEPS = 10_000_000
 """The automatic step range never goes beyond this many steps."""
@@ -54,6 +63,27 @@ def auto_steps(*schedules: Schedule) -> int:
             n = _nice_ceil(max(scales) * 10) if scales else 1000
         best = max(best, n)
     return max(1, min(best or 1000, MAX_AUTO_STEPS))
+
+
+def used_steps(*schedules: Schedule) -> tuple[int, str]:
+    """The steps where ``schedules`` are used, ``0 .. n - 1``, and a phrase that says why.
+
+    Up to the longer of their horizons (from there on each holds its end value, so nothing later is
+    used); the automatic range (:func:`auto_steps`) when none has a horizon.
+
+    Example:
+        >>> import lrplan
+        >>> used_steps(lrplan.cosine(init_value=1.0, decay_steps=1000), lrplan.constant(1.0))
+        (1000, 'up to the longer horizon, step 1,000')
+        >>> used_steps(lrplan.power_law(init_value=1.0, scale_steps=100, exponent=-0.5))
+        (1000, 'the automatic range: no horizon')
+    """
+    horizons = [s.horizon for s in schedules if s.horizon is not None and math.isfinite(s.horizon)]
+    if not horizons or max(horizons) <= 0:
+        return auto_steps(*schedules), "the automatic range: no horizon"
+    end = max(horizons)
+    which = "the horizon" if len(schedules) == 1 else "the longer horizon"
+    return min(max(math.ceil(end), 1), MAX_EVAL), f"up to {which}, step {end:,.10g}"
 
 
 def _step_fields(s: Schedule) -> Iterator[tuple[str, float]]:

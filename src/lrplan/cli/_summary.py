@@ -12,7 +12,7 @@ import numpy as np
 from .. import Schedule
 from ._term import console
 
-__all__ = ["CHUNK", "PROGRESS_ABOVE", "chunks", "Summary", "summarize"]
+__all__ = ["CHUNK", "PROGRESS_ABOVE", "chunks", "Summary", "summarize", "Comparison", "compare"]
 
 CHUNK = 1 << 20
 """Steps evaluated at once."""
@@ -123,3 +123,54 @@ def summarize(schedule: Schedule, steps: int, bins: int = 144) -> Summary:
         if np.isnan(lows[j]):
             lows[j] = highs[j] = lasts[j] = lasts[j - 1]
     return Summary(steps, first, last, peak, peak_step, low, low_step, area, settled, lows, highs)
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Where two schedules differ over a step range, computed in one streaming pass."""
+
+    steps: range
+    outside: int
+    """How many steps are outside the tolerance, ``|a - b| > atol + rtol |b|``."""
+    first: int | None
+    last: int | None
+    """The first and the last of them (``None`` when there are none)."""
+    largest_abs: float
+    abs_step: int
+    largest_rel: float
+    rel_step: int
+    """The largest ``|a - b|`` and ``|a - b| / |b|`` over the range, and the first step where each is reached."""
+
+
+def compare(a: Schedule, b: Schedule, steps: range, rtol: float, atol: float) -> Comparison:
+    """Compare ``a`` with the reference ``b`` at every step of ``steps``.
+
+    Example:
+        >>> import lrplan
+        >>> c = compare(lrplan.linear(init_value=1.0, end_value=0.0, decay_steps=4), lrplan.constant(1.0),
+        ...             range(6), rtol=0.0, atol=0.3)
+        >>> c.outside, c.first, c.last, c.largest_abs, c.abs_step
+        (4, 2, 5, 1.0, 4)
+    """
+    worst_abs = worst_rel = -1.0
+    at_abs = at_rel = steps.start
+    outside = 0
+    first: int | None = None
+    last: int | None = None
+    for k, va in chunks(a, steps, "comparing"):
+        vb = np.asarray(b(k), dtype=np.float64)
+        diff = np.abs(va - vb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(diff == 0, 0.0, diff / np.abs(vb))
+        i = int(np.argmax(diff))
+        if diff[i] > worst_abs:
+            worst_abs, at_abs = float(diff[i]), int(k[i])
+        j = int(np.argmax(rel))
+        if rel[j] > worst_rel:
+            worst_rel, at_rel = float(rel[j]), int(k[j])
+        bad = np.flatnonzero(~(diff <= atol + rtol * np.abs(vb)))
+        if bad.size:
+            outside += int(bad.size)
+            first = int(k[bad[0]]) if first is None else first
+            last = int(k[bad[-1]])
+    return Comparison(steps, outside, first, last, max(worst_abs, 0.0), at_abs, max(worst_rel, 0.0), at_rel)
