@@ -22,7 +22,7 @@ import torch
 
 import lrplan as L
 from lrplan.presets import keras as keras_presets
-from tests.presets_parity import SourceWorker, assert_match, preset_values
+from tests.presets.presets_parity import SourceWorker, assert_match, preset_values
 
 RECIPE = {
     "initial_learning_rate": 0.0,
@@ -41,7 +41,7 @@ def test_the_preset_is_the_printed_core_spec():
     assert (
         schedule == L.parse(SPEC) == L.warmup(L.cosine(init_value=5e-4, decay_steps=9_000, end_value=5e-6), steps=1_000)
     )
-    doc = Path(__file__).parents[1].joinpath("docs", "migration.md").read_text()
+    doc = Path(__file__).parents[2].joinpath("docs", "migration.md").read_text()
     assert doc.count(SPEC) >= 2  # the page shows the spec this test checks
 
 
@@ -89,7 +89,7 @@ def test_pytorch_receives_the_same_learning_rates():
 
 
 def test_the_page_code_uses_the_recipe_of_these_tests():
-    doc = Path(__file__).parents[1].joinpath("docs", "migration.md").read_text()
+    doc = Path(__file__).parents[2].joinpath("docs", "migration.md").read_text()
     calls = re.findall(r"CosineDecay\(\s*initial_learning_rate=([^)]*)\)", doc)
     assert len(calls) == 3  # the Keras original, the PyTorch port, and the `lrplan compare` check
     for args in calls:
@@ -98,7 +98,7 @@ def test_the_page_code_uses_the_recipe_of_these_tests():
 
 
 def _compare(a: str, b: str, steps: int) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     return subprocess.run(
         [sys.executable, "-m", "lrplan", "compare", a, b, "--steps", str(steps)],
         capture_output=True,

@@ -11,7 +11,7 @@ import pytest
 
 import lrplan
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "migration_research.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "migration_research.md"
 CATALOG = {0: 1.00000e-07, 1: 2.24975e-07, 2000: 2.50050e-04, 4000: 5.00000e-04, 16000: 2.50000e-04}
 
 

@@ -26,7 +26,7 @@ from torch.optim import lr_scheduler as S
 
 import lrplan as L
 from lrplan.presets import torch as P
-from tests.presets_parity import assert_match, preset_values
+from tests.presets.presets_parity import assert_match, preset_values
 
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CLOSED = 1e-12
@@ -348,7 +348,10 @@ def test_catalog_golden_values():
         (lambda: P.StepLR(base_lr=0.1, step_size=0), "torch.StepLR: `step_size` must be > 0. Received: step_size=0."),
         (lambda: P.StepLR(base_lr=-1, step_size=3), "torch.StepLR: `base_lr` must be >= 0. Received: base_lr=-1."),
         (lambda: P.StepLR(base_lr=0.1, step_size=3, gamma=2.0), "`gamma` must be in [0.0, 1.0]"),
-        (lambda: P.StepLR(base_lr=0.1, step_size=3, last_epoch=5), "torch.StepLR: `last_epoch` is not supported"),
+        (
+            lambda: P.StepLR(base_lr=0.1, step_size=3, last_epoch=5),
+            "torch.StepLR: `last_epoch` must be -1 (a preset is a pure function of the step",
+        ),
         (lambda: P.MultiStepLR(base_lr=0.1, milestones=[3, -1]), "torch.MultiStepLR: `milestones` must be"),
         (lambda: P.MultiStepLR(base_lr=0.1, milestones=[2.5]), "torch.MultiStepLR: `milestones` must be"),
         (lambda: P.ConstantLR(base_lr=0.1, factor=1.5), "torch.ConstantLR: `factor` must be in [0.0, 1.0]"),
@@ -357,7 +360,10 @@ def test_catalog_golden_values():
         (lambda: P.ExponentialLR(base_lr=0.1, gamma=1.1), "torch.ExponentialLR: `gamma` must be in [0.0, 1.0]"),
         (lambda: P.PolynomialLR(base_lr=0.1, power=-1.0), "torch.PolynomialLR: `power` must be >= 0"),
         (lambda: P.CosineAnnealingLR(base_lr=0.1, T_max=0), "torch.CosineAnnealingLR: `T_max` must be > 0"),
-        (lambda: P.CyclicLR(base_lr=0.1, max_lr=1.0, scale_fn=lambda x: 1.0), "torch.CyclicLR: `scale_fn` is not"),
+        (
+            lambda: P.CyclicLR(base_lr=0.1, max_lr=1.0, scale_fn=lambda x: 1.0),
+            "torch.CyclicLR: `scale_fn` must be None (an arbitrary Python function",
+        ),
         (lambda: P.CyclicLR(base_lr=[0.1, 0.2], max_lr=1.0), "per-group list"),
         (lambda: P.CyclicLR(base_lr=0.1, max_lr=1.0, mode="tri"), "torch.CyclicLR: `mode` must be one of"),
         (lambda: P.CyclicLR(base_lr=0.1, max_lr=1.0, step_size_down=0), "`step_size_down` is not supported at 0"),

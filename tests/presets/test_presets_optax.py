@@ -1,6 +1,6 @@
 """lrplan.presets.optax against optax.schedules itself (optax 0.2.8), in float64.
 
-optax runs in a subprocess (tests/source_worker.py) under ``jax.enable_x64(True)``, evaluated with
+optax runs in a subprocess (tests/presets/source_worker.py) under ``jax.enable_x64(True)``, evaluated with
 ``jax.vmap`` with XLA's algebraic simplifier off (so that ``x / c`` is an exact division; see the
 worker). Both sides compute in float64, so values must agree to 1e-12 relative, with an absolute
 tolerance of 1e-12 times the curve's largest value (optax's linear ramp ``(I - P)(1 - t/W) + P``
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import lrplan as L
 from lrplan.presets import optax as P
-from tests.presets_parity import Call, SourceWorker, assert_match, preset_values
+from tests.presets.presets_parity import Call, SourceWorker, assert_match, preset_values
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RTOL = 1e-12

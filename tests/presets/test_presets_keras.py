@@ -1,6 +1,6 @@
 """lrplan.presets.keras against keras.optimizers.schedules itself (Keras 3, JAX backend).
 
-Keras runs in a subprocess (tests/source_worker.py) so that its backend is JAX whatever else this
+Keras runs in a subprocess (tests/presets/source_worker.py) so that its backend is JAX whatever else this
 pytest process imported, and so that XLA divides exactly (see the worker's docstring). Keras computes
 in float32 (its ``ops.cos`` returns float32 even with ``floatx="float64"``), so:
 
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import lrplan as L
 from lrplan.presets import keras as P
-from tests.presets_parity import SourceWorker, assert_match, preset_values
+from tests.presets.presets_parity import SourceWorker, assert_match, preset_values
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RTOL = 1e-6

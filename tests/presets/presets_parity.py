@@ -53,7 +53,7 @@ def _encode(x: object) -> object:
 
 
 class SourceWorker:
-    """Evaluates Keras (JAX backend) and optax schedules in ``tests/source_worker.py``; see its docstring."""
+    """Evaluates Keras (JAX backend) and optax schedules in ``tests/presets/source_worker.py``; see its docstring."""
 
     def __init__(self) -> None:
         import subprocess

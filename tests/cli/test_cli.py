@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 import lrplan
 from lrplan import cli
-from lrplan.cli import auto_steps, braille_chart, main, resolve, summarize
+from lrplan.cli import _app, _summary, auto_steps, braille_chart, main, resolve, summarize
 
-SRC = str(Path(__file__).resolve().parent.parent / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 WARMUP_COSINE = "warmup(cosine(init_value=3e-4, decay_steps=10_000), steps=500)"
 
 
@@ -121,8 +121,12 @@ def test_compare_exits_nonzero_on_different_schedules():
     table = rows(out.stdout)
     assert table["largest |A - B|"] == ["100", "0", "1", "1"]
     assert table["largest |A - B| / |B|"] == ["100", "0", "1", "1"]
-    assert "DIFFERENT: 149 of 150 steps" in out.stdout  # only step 0 agrees
-    assert "the first is step 1" in out.stdout
+    assert "compared over steps 0-149 (--steps)" in out.stdout
+    # only step 0 agrees; |A - B| / |B| = k/100 is largest (1) from step 100 on
+    assert (
+        "DIFFERENT: 149 of 150 steps are outside rtol=1e-09, atol=1e-12, at steps 1 to 149; "
+        "the largest relative difference is 1, at step 100."
+    ) in out.stdout
 
 
 def test_compare_exits_zero_on_a_schedule_and_its_round_tripped_spec(tmp_path):
@@ -131,7 +135,9 @@ def test_compare_exits_zero_on_a_schedule_and_its_round_tripped_spec(tmp_path):
     config.write_text(json.dumps(lrplan.to_config(s)))
     out = run("compare", str(config), str(s))
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "same within rtol=1e-09, atol=1e-12 over steps 0-11,999" in out.stdout
+    # by default over the steps where they are used: up to the horizon, 500 + 10,000
+    assert "compared over steps 0-10,499 (up to the longer horizon, step 10,500)" in out.stdout
+    assert "same within rtol=1e-09, atol=1e-12 over steps 0-10,499." in out.stdout
 
 
 def test_list_names_every_registered_schedule():
@@ -252,9 +258,36 @@ def test_bad_input_gets_one_clear_message_and_a_nonzero_exit(case, tmp_path, cap
         assert captured.err.strip().count("\n") == 0  # exactly one line
 
 
+HF_COSINE = "hf.get_cosine_schedule_with_warmup(1e-3, 100, 1000)"  # rises again after step 1,000 (cosine_wave)
+OPTAX_COSINE = "optax.warmup_cosine_decay_schedule(init_value=0.0, peak_value=1e-3, warmup_steps=100, decay_steps=1000)"
+
+
+def test_compare_by_default_covers_the_steps_where_the_schedules_are_used(capsys):
+    # HF's cosine has no horizon; optax's holds 0 from step 1,000: they are used over steps 0-999, and agree there
+    assert main(["compare", HF_COSINE, OPTAX_COSINE]) == 0
+    out = capsys.readouterr().out
+    assert "compared over steps 0-999 (up to the longer horizon, step 1,000)" in out
+    assert "same within rtol=1e-09, atol=1e-12 over steps 0-999." in out
+
+
+def test_compare_says_where_the_difference_lies(capsys):
+    # past step 1,000 HF's cosine rises again: 1e-3 (1 - cos(pi (k - 1000)/900))/2 > 0 while optax holds 0
+    assert main(["compare", OPTAX_COSINE, HF_COSINE, "--steps", "1200"]) == 1
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0]: line.split()[-4:] for line in out.splitlines() if line.startswith("largest")}
+    # |A - B| is largest at the last step, 1,199: 1e-3 (1 - cos(pi 199/900))/2 = 0.000115858
+    assert rows["largest |A - B|"] == ["1,199", "0", "0.000115858", "0.000116"]
+    # |A - B| / |B| is 1 wherever B > 0 = A: first reached at step 1,001
+    assert rows["largest |A - B| / |B|"] == ["1,001", "0", "3.04617e-09", "1"]
+    assert (
+        "DIFFERENT: 199 of 1,200 steps are outside rtol=1e-09, atol=1e-12, at steps 1,001 to 1,199; "
+        "the largest relative difference is 1, at step 1,001."
+    ) in out
+
+
 def test_compare_mismatch_exit_status_is_1_in_process(capsys):
     assert main(["compare", "constant(0.1)", "constant(0.2)", "--steps", "10"]) == 1
-    assert "DIFFERENT: 10 of 10 steps" in capsys.readouterr().out
+    assert "DIFFERENT: 10 of 10 steps are outside rtol=1e-09, atol=1e-12, at steps 0 to 9;" in capsys.readouterr().out
     assert main(["compare", "constant(0.1)", "constant(0.1000001)", "--steps", "10", "--rtol", "1e-5"]) == 0
 
 
@@ -324,8 +357,8 @@ def test_files_hold_configs_specs_or_adapter_states(tmp_path):
 def test_lab_is_mounted_only_when_it_exists(monkeypatch, capsys):
     import typer
 
-    monkeypatch.setattr(cli, "_LAB_MOUNTED", False)
-    monkeypatch.setattr(cli.app, "registered_groups", list(cli.app.registered_groups))
+    monkeypatch.setattr(_app, "_LAB_MOUNTED", False)
+    monkeypatch.setattr(_app.app, "registered_groups", list(_app.app.registered_groups))
     monkeypatch.setitem(sys.modules, "lrplan.lab.cli", None)
     assert main(["lab", "run"]) == 2
     assert "`lrplan lab` is not available here" in capsys.readouterr().err
@@ -364,8 +397,8 @@ def test_plot_svg_and_pdf(tmp_path, capsys):
 
 
 def test_long_ranges_are_evaluated_in_chunks_with_progress(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "CHUNK", 7)
-    monkeypatch.setattr(cli, "PROGRESS_ABOVE", 10)
+    monkeypatch.setattr(_summary, "CHUNK", 7)
+    monkeypatch.setattr(_summary, "PROGRESS_ABOVE", 10)
     spec = "cosine(init_value=1.0, decay_steps=50)"
     assert main(["sample", spec, "--steps", "0:60:3"]) == 0
     got = [float(line.split(",")[1]) for line in capsys.readouterr().out.splitlines()[1:]]
@@ -395,12 +428,12 @@ def test_summary_by_hand():
 def test_summary_is_independent_of_chunking(n, chunk, decay, bins):
     s = lrplan.cosine(init_value=1.0, decay_steps=decay)
     values = s(np.arange(n))
-    old = cli.CHUNK
-    cli.CHUNK = chunk
+    old = _summary.CHUNK
+    _summary.CHUNK = chunk
     try:
         summary = summarize(s, n, bins=bins)
     finally:
-        cli.CHUNK = old
+        _summary.CHUNK = old
     assert summary.area == pytest.approx(float(values.sum()))
     assert summary.peak == values.max() and summary.low == values.min()
     changed = np.flatnonzero(values[1:] != values[:-1])
@@ -428,7 +461,7 @@ def test_auto_steps_by_hand():
 
 
 def test_gallery_shows_every_registered_schedule():
-    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs = Path(__file__).resolve().parents[2] / "docs"
     gallery = (docs / "gallery.md").read_text()
     for name in lrplan.registered():
         assert f"](images/{name}.png)" in gallery

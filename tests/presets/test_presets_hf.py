@@ -205,7 +205,10 @@ def test_quirks_named_values():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: hf.get_cosine_schedule_with_warmup(-1.0, 0, 10), "get_cosine_schedule_with_warmup: `lr` must be >= 0"),
+        (
+            lambda: hf.get_cosine_schedule_with_warmup(-1.0, 0, 10),
+            "hf.get_cosine_schedule_with_warmup: `lr` must be >= 0",
+        ),
         (lambda: hf.get_linear_schedule_with_warmup(1e-3, -1, 10), "`num_warmup_steps` must be >= 0"),
         (lambda: hf.get_polynomial_decay_schedule_with_warmup(1e-3, 0, 10, lr_end=1e-2), "`lr_end` must be smaller"),
         (lambda: hf.get_cosine_with_min_lr_schedule_with_warmup(1e-3, 0, 10), "`min_lr_rate` must be given"),
@@ -213,10 +216,13 @@ def test_quirks_named_values():
             lambda: hf.get_cosine_with_min_lr_schedule_with_warmup(1e-3, 0, 10, min_lr=0.0, min_lr_rate=0.0),
             "`min_lr` must be None",
         ),
-        (lambda: hf.get_wsd_schedule(1e-3, 0, 10), "get_wsd_schedule: `num_training_steps` must be given"),
+        (lambda: hf.get_wsd_schedule(1e-3, 0, 10), "hf.get_wsd_schedule: `num_training_steps` must be given"),
         (lambda: hf.get_wsd_schedule(1e-3, 0, 10, 100, warmup_type="exp"), "`warmup_type` must be one of"),
         (lambda: hf.get_wsd_schedule(1e-3, 0, 10, 100, min_lr_ratio=2.0), "`min_lr_ratio` must be in [0.0, 1.0]"),
-        (lambda: hf.get_constant_schedule(1e-3, last_epoch=5), "`last_epoch` must be -1 (an lrplan schedule"),
+        (
+            lambda: hf.get_constant_schedule(1e-3, last_epoch=5),
+            "hf.get_constant_schedule: `last_epoch` must be -1 (a preset is a pure function of the step",
+        ),
         (lambda: hf.get_scheduler("cosin", 1e-3, 0, 10), "did you mean 'cosine'"),
         (lambda: hf.get_scheduler("greedy", 1e-3), "reduce-on-plateau"),
         (lambda: hf.get_scheduler("linear", 1e-3, 0), "`num_training_steps` must be given for 'linear'"),
