@@ -32,7 +32,7 @@ FORMAT = 1
 _INF = math.inf
 
 # Hook names of the first release, mapped to the names of the contract for subclasses written before it.
-_RENAMED = {"_f": "formula", "_check": "validate", "_scalar": "python_formula"}
+_RENAMED = {"_f": "formula", "_check": "validate"}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)
@@ -105,8 +105,6 @@ class Schedule:
                     f"{cls.__qualname__}.{old} is read as {new}(); rename it.", DeprecationWarning, stacklevel=2
                 )
                 setattr(cls, new, body[old])
-        if "_scalar" not in body:  # python_formula's first name, still read by the torch adapter
-            setattr(cls, "_scalar", cls.python_formula)  # noqa: B010
 
     def __post_init__(self) -> None:
         owner = self.spec_name()
@@ -188,8 +186,6 @@ class Schedule:
             0.5
         """
         return float(self.formula(s, PY))
-
-    _scalar = python_formula
 
     def evaluate(self, step: Any, ops: Ops) -> Any:
         """The value at ``step`` computed with ``ops`` (any framework). Never raises on a value.
