@@ -57,5 +57,7 @@ def test_every_public_name_resolves_and_deferred_names_are_complete():
     assert from_deferred == set(_registry.DEFERRED)
     for name, module in _registry.DEFERRED.items():
         assert registered[name].__module__ == module
-        assert getattr(lrplan, name) is registered[name]  # the lower-case alias
-        assert getattr(lrplan, registered[name].__name__) is registered[name]
+    for name, cls in registered.items():
+        if cls.__module__.startswith("lrplan."):  # every built-in: a lower-case alias and its class, both public
+            assert getattr(lrplan, name) is cls and getattr(lrplan, cls.__name__) is cls, name
+            assert {name, cls.__name__} <= set(lrplan.__all__), name
