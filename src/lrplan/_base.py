@@ -57,7 +57,8 @@ class Schedule:
     * declare every hyperparameter as a field with :mod:`lrplan.fields` and decorate the class with
       :func:`lrplan.fields.schedule_dataclass`; the field checks run once, after construction, so
       an invalid schedule cannot exist. A subclass does not define ``__init__`` or
-      ``__post_init__`` (that would skip the checks): defining either raises ``TypeError``;
+      ``__post_init__`` (that would skip the checks): defining either raises ``TypeError``, as
+      does building an instance of a class whose fields lack the dataclass decorator;
     * implement :meth:`formula` ``(self, s, ops)``, the value at a float step ``s >= 0`` written with
       the operations of ``ops`` (see :class:`~lrplan.Ops`);
     * optionally :meth:`validate` for checks across fields (raise :meth:`config_error`; build
@@ -107,6 +108,14 @@ class Schedule:
                 setattr(cls, new, body[old])
 
     def __post_init__(self) -> None:
+        cls = self.__class__
+        if "__dataclass_fields__" not in cls.__dict__ and any(
+            isinstance(v, dataclasses.Field) for v in cls.__dict__.values()
+        ):
+            raise TypeError(
+                f"{cls.__qualname__}: its fields are not dataclass fields, so they would never be checked: "
+                "decorate the class with @lrplan.fields.schedule_dataclass."
+            )
         owner = self.spec_name()
         fields = dataclasses.fields(self)
         for f in fields:

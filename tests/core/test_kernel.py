@@ -45,6 +45,14 @@ def test_a_subclass_that_never_reaches_the_checks_is_refused_at_definition():
                 pass
 
 
+def test_fields_without_the_dataclass_decorator_are_refused_at_construction():
+    class Undecorated(L.Cosine):
+        floor: float = L.fields.value(default=0.0)
+
+    with pytest.raises(TypeError, match=r"Undecorated: its fields are not dataclass fields, so they would never"):
+        Undecorated(init_value=1.0, decay_steps=10)
+
+
 def test_a_subclass_of_a_builtin_gets_every_check():
     @L.fields.schedule_dataclass
     class Floored(L.Cosine):
