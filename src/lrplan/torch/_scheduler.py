@@ -13,31 +13,10 @@ from torch.optim.lr_scheduler import LRScheduler
 from .. import ConfigError, UnknownScheduleError, from_config
 from .._validate import fail, require_int
 from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, use_tensor_lr, write
-
-STATE_FORMAT = 1
-"""Version of :meth:`Scheduler.state_dict`'s layout."""
+from ._state import STATE_FORMAT, WHERE, check_layout, diff, plateau_states
 
 Count = Literal["attempted", "applied"]
 OnMismatch = Literal["error", "checkpoint", "live"]
-
-
-def _diff(a: Any, b: Any, path: str, out: list[str]) -> None:
-    """Differences between two JSON-like values as 'path: checkpoint has X, live has Y'."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in list(a) + [k for k in b if k not in a]:
-            if k not in b:
-                out.append(f"{path}.{k}: only the checkpoint has it ({a[k]!r})")
-            elif k not in a:
-                out.append(f"{path}.{k}: only the live scheduler has it ({b[k]!r})")
-            else:
-                _diff(a[k], b[k], f"{path}.{k}", out)
-        return
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diff(x, y, f"{path}[{i}]", out)
-        return
-    if a != b:
-        out.append(f"{path}: checkpoint has {a!r}, live has {b!r}")
 
 
 class _ReapplyAfterLoad:
@@ -203,10 +182,7 @@ class Scheduler(LRScheduler):
         step = self.last_epoch
         groups = self.optimizer.param_groups
         if len(groups) != self._n_groups:
-            raise ConfigError(
-                f"{OWNER}: the optimizer has {len(groups)} param group(s) but the scheduler was built for "
-                f"{self._n_groups}; build a new Scheduler after add_param_group()."
-            )
+            self._check_groups()
         single = self._single
         if single is not None:  # one schedule, no multipliers, lr only: one value for every group
             write(groups, "lr", None, single(step))
@@ -214,6 +190,14 @@ class Scheduler(LRScheduler):
         slot_values = [slot.value(step) for slot in self._slots]
         for target in self._targets:
             write(groups, target.key, target.index, target.values(slot_values))
+
+    def _check_groups(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != self._n_groups:
+            raise ConfigError(
+                f"{OWNER}: the optimizer has {len(groups)} param group(s) but the scheduler was built for "
+                f"{self._n_groups}; build a new Scheduler after add_param_group()."
+            )
 
     def step(self, metric: float | None = None) -> None:  # type: ignore[override]
         """Move to the next update and write its values.
@@ -308,42 +292,39 @@ class Scheduler(LRScheduler):
         :class:`~lrplan.ConfigError` naming what differs, ``"checkpoint"`` adopts the checkpoint's
         schedules, ``"live"`` keeps the live ones at the checkpoint's step. Loading before or after the
         optimizer's state gives the same result; ``initial_lr`` is not needed.
+
+        Everything loaded is checked first (types, the step, the multipliers, the plateau states); a
+        refused state raises a :class:`~lrplan.ConfigError` and changes nothing.
         """
         mode = self.on_mismatch if on_mismatch is None else on_mismatch
-        where = f"{OWNER}.load_state_dict"
         if mode not in ("error", "checkpoint", "live"):
-            raise fail(where, "on_mismatch", "'error', 'checkpoint' or 'live'", mode)
-        if not isinstance(state_dict, Mapping) or "schedule" not in state_dict or "step" not in state_dict:
-            keys = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
-            raise ConfigError(
-                f"{where}: not an lrplan.torch.Scheduler state (it needs 'schedule' and 'step'). Received keys: {keys}."
-            )
-        version = state_dict.get("format", STATE_FORMAT)
-        if version != STATE_FORMAT:
-            raise ConfigError(f"{where}: unsupported state format {version!r}; this lrplan reads {STATE_FORMAT}.")
-        step = require_int(where, "step", state_dict["step"], minimum=0)
+            raise fail(WHERE, "on_mismatch", "'error', 'checkpoint' or 'live'", mode)
+        check_layout(state_dict)
+        step = require_int(WHERE, "step", state_dict["step"], minimum=0)
         saved: dict[str, Any] = {
             k: state_dict[k] for k in ("schedule", "multipliers", "hyperparams") if k in state_dict
         }
         plan = self._plan
         live = plan.configs()
         same = saved == live
-        if not same:
-            if mode == "error":
-                raise ConfigError(self._mismatch_message(saved, live))
-            if mode == "checkpoint":
-                plan = self._adopt(saved)
-                self._use(plan)
-                self.base_lrs = [*plan.values_at(0)[0]]
-        plateau = state_dict.get("plateau_state")
+        if not same and mode == "error":
+            raise ConfigError(self._mismatch_message(saved, live))
+        adopted = not same and mode == "checkpoint"
+        if adopted:
+            plan = self._adopt(saved)
+        own = same or adopted
         ids = plan.plateau_slots
-        if plateau is not None and ids:
-            states = [plateau] if len(ids) == 1 else plateau
-            fits = isinstance(states, list) and len(states) == len(ids)
-            if not fits and (same or mode == "checkpoint"):
-                raise ConfigError(f"{where}: 'plateau_state' does not match the plateau schedules in use.")
-            if fits:  # with on_mismatch="live", a plateau state of another shape is left at its start
-                self._use(plan.with_states(dict(zip(ids, states, strict=True))))
+        if ids:
+            states = plateau_states(state_dict, [plan.slots[i].schedule for i in ids], own=own)
+            if states is not None:
+                plan = plan.with_states(dict(zip(ids, states, strict=True)))
+        elif own and state_dict.get("plateau_state") is not None:
+            raise ConfigError(f"{WHERE}: 'plateau_state' does not match the plateau schedules in use.")
+        self._check_groups()
+        # nothing below can fail: the state is taken as a whole
+        self._use(plan)
+        if adopted:
+            self.base_lrs = [*plan.values_at(0)[0]]
         self.last_epoch = step
         self._updates_seen = self._updates
         self._attach_tensors()
@@ -351,9 +332,9 @@ class Scheduler(LRScheduler):
 
     def _mismatch_message(self, saved: dict[str, Any], live: dict[str, Any]) -> str:
         diffs: list[str] = []
-        _diff(saved, live, "state", diffs)
+        diff(saved, live, "state", diffs)
         shown = "\n  ".join(diffs[:5]) + (f"\n  ... and {len(diffs) - 5} more" if len(diffs) > 5 else "")
-        lines = [f"{OWNER}.load_state_dict: the checkpoint's schedule differs from the live one:", f"  {shown}"]
+        lines = [f"{WHERE}: the checkpoint's schedule differs from the live one:", f"  {shown}"]
         try:
             ckpt = from_config(saved["schedule"]) if isinstance(saved.get("schedule"), dict) else None
         except (ConfigError, UnknownScheduleError):

@@ -1,0 +1,144 @@
+"""The scheduler's state dict: its checks (everything loaded is validated before anything changes) and the
+message that names what differs between a checkpoint and the live scheduler."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+from .. import ConfigError, Plateau
+from .._validate import require_int
+from ._groups import OWNER, describe
+
+STATE_FORMAT = 1
+"""Version of :meth:`Scheduler.state_dict`'s layout."""
+
+WHERE = f"{OWNER}.load_state_dict"
+KEYS = ("format", "schedule", "step", "multipliers", "hyperparams", "plateau_state")
+
+
+def refuse(name: str, what: str, value: Any) -> ConfigError:
+    """The standard message for a loaded value: ``<where>: `name` must be what. Received: name=value.``"""
+    return ConfigError(f"{WHERE}: `{name}` must be {what}. Received: {name}={describe(value)}.")
+
+
+def check_layout(state: Any) -> None:
+    """A state dict of this scheduler: the keys :meth:`Scheduler.state_dict` writes, in a known format."""
+    if not isinstance(state, Mapping) or "schedule" not in state or "step" not in state:
+        keys = sorted(map(str, state)) if isinstance(state, Mapping) else type(state).__name__
+        raise ConfigError(
+            f"{WHERE}: not an lrplan.torch.Scheduler state (it needs 'schedule' and 'step'). Received keys: {keys}."
+        )
+    unknown = [k for k in state if k not in KEYS]
+    if unknown:
+        raise ConfigError(
+            f"{WHERE}: unknown key(s) {describe(unknown)} in the state; an lrplan.torch.Scheduler state holds "
+            f"{list(KEYS)}."
+        )
+    version = state.get("format", STATE_FORMAT)
+    if version != STATE_FORMAT or isinstance(version, bool):
+        raise ConfigError(f"{WHERE}: unsupported state format {describe(version)}; this lrplan reads {STATE_FORMAT}.")
+    for key in KEYS:
+        if key in state:
+            check_json(key, state[key])
+
+
+def check_json(name: str, value: Any) -> None:
+    """``value`` is JSON data (dicts with string keys, lists, strings, numbers, booleans, None), as saved."""
+    todo = [(name, value)]
+    while todo:
+        path, x = todo.pop()
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if not isinstance(k, str):
+                    raise refuse(path, "JSON data (an object with string keys)", x)
+                todo.append((f"{path}[{k!r}]", v))
+        elif isinstance(x, list):
+            todo.extend((f"{path}[{i}]", v) for i, v in enumerate(x))
+        elif not (x is None or isinstance(x, (str, bool, int, float))):
+            raise refuse(path, "JSON data (objects, lists, strings, numbers, booleans, null)", x)
+
+
+def _real(name: str, value: Any) -> float:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise refuse(name, "a finite real number", value)
+
+
+def check_plateau_state(name: str, plateau: Any, state: Any, *, own: bool) -> dict[str, Any]:
+    """A loaded state for ``plateau``: the keys of its ``initial_state()``, values it can be driven with.
+
+    For an lrplan :class:`~lrplan.Plateau`: ``best`` is None or finite, the counters are integers >= 0
+    with ``reductions <= reports``, ``0 <= scale <= 1``; and when the state was saved with this very
+    plateau configuration (``own``), ``bad_reports <= patience`` and ``cooldown_left <= cooldown``.
+    Any other plateau object must give a finite value >= 0 under the state.
+    """
+    keys = list(plateau.initial_state())
+    if not isinstance(state, dict) or sorted(state) != sorted(keys):
+        raise refuse(name, f"a plateau state with the keys {keys}", state)
+    if isinstance(plateau, Plateau):
+        if state["best"] is not None:
+            _real(f"{name}['best']", state["best"])
+        counts = {
+            k: require_int(WHERE, f"{name}[{k!r}]", state[k], minimum=0) for k in keys if k not in ("best", "scale")
+        }
+        scale = _real(f"{name}['scale']", state["scale"])
+        if not 0.0 <= scale <= 1.0:
+            raise refuse(f"{name}['scale']", "in [0, 1] (a product of factors < 1)", state["scale"])
+        if counts["reductions"] > counts["reports"]:
+            raise refuse(f"{name}['reductions']", f"<= reports ({counts['reports']})", state["reductions"])
+        for key, arg in (("bad_reports", "patience"), ("cooldown_left", "cooldown")):
+            limit = getattr(plateau, arg)
+            if own and counts[key] > limit:
+                raise refuse(f"{name}[{key!r}]", f"<= {limit}, the plateau's {arg}", state[key])
+    try:
+        value = plateau.value(0, state)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{WHERE}: `{name}` is not a state of the plateau in use: {exc}") from None
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (real and math.isfinite(value) and float(value) >= 0.0):
+        raise ConfigError(
+            f"{WHERE}: `{name}` gives the learning rate {describe(value)}; a plateau state must give a finite "
+            "value >= 0."
+        )
+    return dict(state)
+
+
+def plateau_states(state: Mapping[str, Any], plateaus: list[Any], *, own: bool) -> list[dict[str, Any]] | None:
+    """The plateau states a state dict holds for ``plateaus`` (checked), or None to keep them at their start.
+
+    ``own``: the checkpoint's schedules are the ones in use (same configs, or adopted), so its plateau
+    states must match them in number and in kind; otherwise (``on_mismatch="live"`` with other schedules)
+    states of another number are left at their start.
+    """
+    saved = state.get("plateau_state")
+    if saved is None:
+        return None
+    states = [saved] if len(plateaus) == 1 else saved
+    if not (isinstance(states, list) and len(states) == len(plateaus)):
+        if own:
+            raise ConfigError(f"{WHERE}: 'plateau_state' does not match the plateau schedules in use.")
+        return None
+    names = ["plateau_state"] if len(plateaus) == 1 else [f"plateau_state[{i}]" for i in range(len(plateaus))]
+    return [check_plateau_state(n, p, s, own=own) for n, p, s in zip(names, plateaus, states, strict=True)]
+
+
+def diff(a: Any, b: Any, path: str, out: list[str]) -> None:
+    """Differences between two JSON-like values as 'path: checkpoint has X, live has Y'."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if k not in b:
+                out.append(f"{path}.{k}: only the checkpoint has it ({describe(a[k])})")
+            elif k not in a:
+                out.append(f"{path}.{k}: only the live scheduler has it ({describe(b[k])})")
+            else:
+                diff(a[k], b[k], f"{path}.{k}", out)
+        return
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            diff(x, y, f"{path}[{i}]", out)
+        return
+    if a != b:
+        out.append(f"{path}: checkpoint has {describe(a)}, live has {describe(b)}")

@@ -1,0 +1,241 @@
+"""lrplan.torch.Scheduler.load_state_dict checks everything it loads, and a refused state changes nothing."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+
+import lrplan as L
+from lrplan.torch import Scheduler
+
+WHERE = "lrplan.torch.Scheduler.load_state_dict"
+PLATEAU = L.Plateau(L.constant(0.1), patience=2, factor=0.5, cooldown=1)
+
+
+def sgd(groups: int = 1) -> torch.optim.SGD:
+    ps = [torch.nn.Parameter(torch.zeros(1)) for _ in range(groups)]
+    return torch.optim.SGD([{"params": [p]} for p in ps], lr=1.0)
+
+
+def plateau_scheduler(on_mismatch: str = "error") -> Scheduler:
+    sched = Scheduler(sgd(), PLATEAU, on_mismatch=on_mismatch)  # type: ignore[arg-type]
+    for metric in (1.0, 2.0, 2.0, 2.0, 0.5):  # one reduction (scale 0.5), then a new best
+        sched.step(metric)
+    return sched
+
+
+def snapshot(sched: Scheduler) -> tuple:
+    return sched.state_dict(), sched.last_epoch, [g["lr"] for g in sched.optimizer.param_groups]
+
+
+def assert_refused(sched: Scheduler, state: dict, message: str, **kwargs: object) -> None:
+    before = snapshot(sched)
+    with pytest.raises(L.ConfigError) as info:
+        sched.load_state_dict(state, **kwargs)  # type: ignore[arg-type]
+    assert str(info.value) == message
+    assert snapshot(sched) == before  # nothing changed
+    sched.step()  # and the scheduler goes on
+    assert sched.last_epoch == before[1] + 1
+
+
+def tampered(**plateau_state: object) -> dict:
+    state = plateau_scheduler().state_dict()
+    assert state["plateau_state"] == {
+        "best": 0.5,
+        "bad_reports": 0,
+        "cooldown_left": 0,
+        "scale": 0.5,
+        "reductions": 1,
+        "reports": 5,
+    }
+    state["plateau_state"].update(plateau_state)
+    return state
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"scale": 1e6},
+            "`plateau_state['scale']` must be in [0, 1] (a product of factors < 1). "
+            "Received: plateau_state['scale']=1000000.0.",
+        ),
+        (
+            {"scale": -0.5},
+            "`plateau_state['scale']` must be in [0, 1] (a product of factors < 1). "
+            "Received: plateau_state['scale']=-0.5.",
+        ),
+        (
+            {"scale": "0.5"},
+            "`plateau_state['scale']` must be a finite real number. Received: plateau_state['scale']='0.5'.",
+        ),
+        (
+            {"scale": math.inf},
+            "`plateau_state['scale']` must be a finite real number. Received: plateau_state['scale']=inf.",
+        ),
+        (
+            {"best": math.nan},
+            "`plateau_state['best']` must be a finite real number. Received: plateau_state['best']=nan.",
+        ),
+        ({"best": True}, "`plateau_state['best']` must be a finite real number. Received: plateau_state['best']=True."),
+        (
+            {"bad_reports": 1.5},
+            "`plateau_state['bad_reports']` must be an integer. Received: plateau_state['bad_reports']=1.5.",
+        ),
+        (
+            {"reports": -1},
+            "`plateau_state['reports']` must be an integer >= 0. Received: plateau_state['reports']=-1.",
+        ),
+        (
+            {"reductions": 6},
+            "`plateau_state['reductions']` must be <= reports (5). Received: plateau_state['reductions']=6.",
+        ),
+        (
+            {"bad_reports": 3},
+            "`plateau_state['bad_reports']` must be <= 2, the plateau's patience. "
+            "Received: plateau_state['bad_reports']=3.",
+        ),
+        (
+            {"cooldown_left": 10**9},
+            "`plateau_state['cooldown_left']` must be <= 1, the plateau's cooldown. "
+            "Received: plateau_state['cooldown_left']=1000000000.",
+        ),
+        (
+            {"extra": 0},
+            "`plateau_state` must be a plateau state with the keys ['best', 'bad_reports', 'cooldown_left', "
+            "'scale', 'reductions', 'reports']. Received: plateau_state={'best': 0.5, 'bad_reports': 0, "
+            "'cooldown_left': 0, 'scale': 0.5, 'reductions': 1, 'reports': 5, 'extra': 0}.",
+        ),
+    ],
+)
+def test_tampered_plateau_state_is_refused_and_nothing_changes(change, message):
+    assert_refused(plateau_scheduler(), tampered(**change), f"{WHERE}: {message}")
+
+
+def test_valid_plateau_state_is_taken_whole():
+    state = tampered(bad_reports=2, cooldown_left=1, scale=0.25, reductions=2)
+    sched = Scheduler(sgd(), PLATEAU)
+    sched.load_state_dict(state)
+    assert sched.state_dict() == state and sched.get_last_lr() == [0.025] and sched.last_epoch == 5
+
+
+def test_refused_adoption_keeps_the_live_schedule():
+    # on_mismatch="checkpoint" with a valid, different schedule but a tampered plateau state: the old
+    # scheduler adopted the schedule before it looked at the plateau state
+    state = tampered(scale=2.0)
+    state["schedule"]["args"]["patience"] = 3
+    live = Scheduler(sgd(), PLATEAU, on_mismatch="checkpoint")
+    assert_refused(
+        live,
+        state,
+        f"{WHERE}: `plateau_state['scale']` must be in [0, 1] (a product of factors < 1). "
+        "Received: plateau_state['scale']=2.0.",
+    )
+    assert live.schedule == PLATEAU
+
+
+def test_plateau_state_of_another_configuration_is_checked_for_its_kind_only():
+    # on_mismatch="live": the live plateau has patience 0; a saved bad_reports of 2 is kept (the next bad
+    # report reduces), but a saved scale outside [0, 1] is still refused
+    live_plateau = L.Plateau(L.constant(0.1), patience=0, factor=0.5)
+    state = tampered(bad_reports=2)
+    state["schedule"]["args"]["patience"] = 5
+    sched = Scheduler(sgd(), live_plateau, on_mismatch="live")
+    sched.load_state_dict(state)
+    assert sched.state_dict()["plateau_state"]["bad_reports"] == 2 and sched.get_last_lr() == [0.05]
+    sched.report(9.0)
+    assert sched.get_last_lr() == [0.025]
+    state["plateau_state"]["scale"] = 1e6
+    assert_refused(
+        Scheduler(sgd(), live_plateau, on_mismatch="live"),
+        state,
+        f"{WHERE}: `plateau_state['scale']` must be in [0, 1] (a product of factors < 1). "
+        "Received: plateau_state['scale']=1000000.0.",
+    )
+
+
+class Halving:
+    """A minimal plateau object (the duck-typed protocol): halves its value at every report."""
+
+    def initial_state(self) -> dict:
+        return {"scale": 1.0}
+
+    def update(self, state: dict, metric: float) -> dict:
+        return {"scale": state["scale"] * 0.5}
+
+    def value(self, step: int, state: dict) -> float:
+        return 0.1 * state["scale"]
+
+    def to_config(self) -> dict:
+        return {"name": "halving", "args": {}}
+
+
+@pytest.mark.parametrize(
+    ("plateau_state", "message"),
+    [
+        (
+            {"scale": -1.0},
+            "`plateau_state` gives the learning rate -0.1; a plateau state must give a finite value >= 0.",
+        ),
+        (
+            {"factor": 1.0},
+            "`plateau_state` must be a plateau state with the keys ['scale']. Received: plateau_state={'factor': 1.0}.",
+        ),
+        (
+            {"scale": "x"},
+            "`plateau_state` is not a state of the plateau in use: can't multiply sequence by non-int of type 'float'",
+        ),
+    ],
+)
+def test_plateau_objects_of_the_protocol_get_states_they_can_use(plateau_state, message):
+    sched = Scheduler(sgd(), Halving())
+    sched.report(1.0)
+    state = sched.state_dict()
+    state["plateau_state"] = plateau_state
+    assert_refused(sched, state, f"{WHERE}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"epoch": 3},
+            "unknown key(s) ['epoch'] in the state; an lrplan.torch.Scheduler state holds "
+            "['format', 'schedule', 'step', 'multipliers', 'hyperparams', 'plateau_state'].",
+        ),
+        ({"format": True}, "unsupported state format True; this lrplan reads 1."),
+        ({"format": 2}, "unsupported state format 2; this lrplan reads 1."),
+        ({"step": 2.5}, "`step` must be an integer. Received: step=2.5."),
+        ({"step": "7"}, "`step` must be an integer. Received: step='7'."),
+        (
+            {"multipliers": [torch.tensor(0.5)]},
+            "`multipliers[0]` must be JSON data (objects, lists, strings, numbers, "
+            "booleans, null). Received: multipliers[0]=tensor(0.5000).",
+        ),
+        (
+            {"schedule": {1: "constant"}},
+            "`schedule` must be JSON data (an object with string keys). Received: schedule={1: 'constant'}.",
+        ),
+        ({"plateau_state": {"best": None}}, "'plateau_state' does not match the plateau schedules in use."),
+    ],
+)
+def test_foreign_or_tampered_layout_is_refused(change, message):
+    sched = Scheduler(sgd(), L.linear(init_value=1.0, end_value=0.0, decay_steps=10))
+    sched.step()
+    state = {**sched.state_dict(), **change}
+    assert_refused(sched, state, f"{WHERE}: {message}")
+    assert sched.optimizer.param_groups[0]["lr"] == 0.8
+
+
+def test_a_refused_load_leaves_a_copy_identical_to_the_original():
+    sched = plateau_scheduler()
+    twin = copy.deepcopy(sched)
+    with pytest.raises(L.ConfigError):
+        twin.load_state_dict(tampered(best=math.nan))
+    for metric in (3.0, 3.0, 3.0):
+        sched.step(metric)
+        twin.step(metric)
+    assert twin.state_dict() == sched.state_dict() and twin.get_last_lr() == sched.get_last_lr() == [0.025]
