@@ -239,3 +239,77 @@ def test_a_refused_load_leaves_a_copy_identical_to_the_original():
         sched.step(metric)
         twin.step(metric)
     assert twin.state_dict() == sched.state_dict() and twin.get_last_lr() == sched.get_last_lr() == [0.025]
+
+
+# ---------------------------------------------------------------------------- huge numbers (one clear error)
+@pytest.mark.parametrize(
+    ("start_step", "shown"),
+    [(10**400, "<an integer of 401 digits>"), (2**53 + 1, "9007199254740993"), (1e300, "1e+300"), (-1, "-1")],
+)
+def test_start_step_out_of_range_is_one_clear_error(start_step, shown):
+    opt = sgd()
+    with pytest.raises(L.ConfigError) as info:
+        Scheduler(opt, L.constant(0.1), start_step=start_step)
+    assert str(info.value) == (
+        f"lrplan.torch.Scheduler: `start_step` must be an integer in [0, 2**53]. Received: start_step={shown}."
+    )
+    assert opt.param_groups[0]["lr"] == 1.0
+
+
+def test_largest_start_step_holds_the_end_value():
+    opt = sgd()
+    Scheduler(opt, L.linear(init_value=1.0, end_value=0.25, decay_steps=10), start_step=2**53)
+    assert opt.param_groups[0]["lr"] == 0.25
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("step",), 10**400, "`step` must be an integer in [0, 2**53]. Received: step=<an integer of 401 digits>."),
+        (
+            ("multipliers", 0),
+            -(10**400),
+            "`multipliers[0]` must be a number within the float range. "
+            "Received: multipliers[0]=<an integer of 401 digits>.",
+        ),
+        (
+            ("schedule", "args", "schedule", "args", "value"),
+            10**400,
+            "`schedule['args']['schedule']['args']['value']` must be a number within the float range. "
+            "Received: schedule['args']['schedule']['args']['value']=<an integer of 401 digits>.",
+        ),
+        (
+            ("plateau_state", "best"),
+            10**400,
+            "`plateau_state['best']` must be a number within the float range. "
+            "Received: plateau_state['best']=<an integer of 401 digits>.",
+        ),
+        (
+            ("plateau_state", "reports"),
+            10**400,
+            "`plateau_state['reports']` must be a number within the float range. "
+            "Received: plateau_state['reports']=<an integer of 401 digits>.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("on_mismatch", ["error", "checkpoint", "live"])
+def test_huge_numbers_in_a_state_dict_are_one_clear_error(path, value, message, on_mismatch):
+    sched = Scheduler(sgd(), PLATEAU, multipliers=[1.0], on_mismatch=on_mismatch)  # type: ignore[arg-type]
+    sched.step(1.0)
+    state = sched.state_dict()
+    node = state
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    assert_refused(sched, state, f"{WHERE}: {message}")
+
+
+def test_huge_metric_is_one_clear_error():
+    sched = Scheduler(sgd(), PLATEAU)
+    with pytest.raises(L.ConfigError) as info:
+        sched.step(10**400)
+    assert str(info.value) == (
+        "lrplan.torch.Scheduler: `metric` must be a real number within the float range. "
+        "Received: metric=<an integer of 401 digits>."
+    )
+    assert sched.last_epoch == 0 and sched.state_dict()["plateau_state"] == PLATEAU.initial_state()

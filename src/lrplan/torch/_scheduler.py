@@ -11,9 +11,9 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from .. import ConfigError, UnknownScheduleError, from_config
-from .._validate import fail, require_int
-from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, use_tensor_lr, write
-from ._state import STATE_FORMAT, WHERE, check_layout, diff, plateau_states
+from .._validate import require_int
+from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, refuse, use_tensor_lr, write
+from ._state import STATE_FORMAT, WHERE, check_layout, check_step, diff, plateau_states
 
 Count = Literal["attempted", "applied"]
 OnMismatch = Literal["error", "checkpoint", "live"]
@@ -129,17 +129,17 @@ class Scheduler(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{OWNER}: `optimizer` must be a torch.optim.Optimizer. Received: {optimizer!r}.")
         if count not in ("attempted", "applied"):
-            raise fail(OWNER, "count", "'attempted' or 'applied'", count)
+            raise refuse(OWNER, "count", "'attempted' or 'applied'", count)
         if on_mismatch not in ("error", "checkpoint", "live"):
-            raise fail(OWNER, "on_mismatch", "'error', 'checkpoint' or 'live'", on_mismatch)
+            raise refuse(OWNER, "on_mismatch", "'error', 'checkpoint' or 'live'", on_mismatch)
         if not isinstance(tensor_lr, bool):
-            raise fail(OWNER, "tensor_lr", "True or False", tensor_lr)
+            raise refuse(OWNER, "tensor_lr", "True or False", tensor_lr)
         self.optimizer = optimizer
         self.count = count
         self._count_applied = count == "applied"
         self.tensor_lr = tensor_lr
         self.on_mismatch = on_mismatch
-        self.last_epoch = require_int(OWNER, "start_step", start_step, minimum=0)
+        self.last_epoch = check_step(OWNER, "start_step", start_step)
         self._step_count = 1
         self._updates = 0
         self._updates_seen = 0
@@ -231,7 +231,11 @@ class Scheduler(LRScheduler):
                 f"{OWNER}: a metric was given, but no schedule here uses metrics (no plateau object). "
                 "step() takes no epoch: the clock is restored with load_state_dict()."
             )
-        value = float(metric.item() if isinstance(metric, Tensor) else metric)
+        raw = metric.item() if isinstance(metric, Tensor) else metric
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond the float range
+            raise refuse(OWNER, "metric", "a real number within the float range", raw) from None
         self._use(plan.with_states({i: plan.slots[i].schedule.update(plan.slots[i].state, value) for i in ids}))
 
     def get_last_lr(self) -> list[float]:  # type: ignore[override]
@@ -298,9 +302,9 @@ class Scheduler(LRScheduler):
         """
         mode = self.on_mismatch if on_mismatch is None else on_mismatch
         if mode not in ("error", "checkpoint", "live"):
-            raise fail(WHERE, "on_mismatch", "'error', 'checkpoint' or 'live'", mode)
+            raise refuse(WHERE, "on_mismatch", "'error', 'checkpoint' or 'live'", mode)
         check_layout(state_dict)
-        step = require_int(WHERE, "step", state_dict["step"], minimum=0)
+        step = check_step(WHERE, "step", state_dict["step"])
         saved: dict[str, Any] = {
             k: state_dict[k] for k in ("schedule", "multipliers", "hyperparams") if k in state_dict
         }
@@ -411,7 +415,7 @@ def updates_per_epoch(
     a = require_int(owner, "grad_accumulation", grad_accumulation, minimum=1)
     p = require_int(owner, "world_size", world_size, minimum=1)
     if not isinstance(drop_last, bool):
-        raise fail(owner, "drop_last", "True or False", drop_last)
+        raise refuse(owner, "drop_last", "True or False", drop_last)
     if drop_last:
         return (b // p) // a
     per_process = -(-b // p)  # ceil division on ints

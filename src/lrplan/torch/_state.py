@@ -10,18 +10,15 @@ from typing import Any
 
 from .. import ConfigError, Plateau
 from .._validate import require_int
-from ._groups import OWNER, describe
+from ._groups import OWNER, describe, finite, refuse
 
 STATE_FORMAT = 1
 """Version of :meth:`Scheduler.state_dict`'s layout."""
 
+MAX_STEP = 2**53
+
 WHERE = f"{OWNER}.load_state_dict"
 KEYS = ("format", "schedule", "step", "multipliers", "hyperparams", "plateau_state")
-
-
-def refuse(name: str, what: str, value: Any) -> ConfigError:
-    """The standard message for a loaded value: ``<where>: `name` must be what. Received: name=value.``"""
-    return ConfigError(f"{WHERE}: `{name}` must be {what}. Received: {name}={describe(value)}.")
 
 
 def check_layout(state: Any) -> None:
@@ -41,7 +38,7 @@ def check_layout(state: Any) -> None:
     if version != STATE_FORMAT or isinstance(version, bool):
         raise ConfigError(f"{WHERE}: unsupported state format {describe(version)}; this lrplan reads {STATE_FORMAT}.")
     for key in KEYS:
-        if key in state:
+        if key in state and key != "step":  # the step has its own check
             check_json(key, state[key])
 
 
@@ -53,18 +50,31 @@ def check_json(name: str, value: Any) -> None:
         if isinstance(x, dict):
             for k, v in x.items():
                 if not isinstance(k, str):
-                    raise refuse(path, "JSON data (an object with string keys)", x)
+                    raise refuse(WHERE, path, "JSON data (an object with string keys)", x)
                 todo.append((f"{path}[{k!r}]", v))
         elif isinstance(x, list):
             todo.extend((f"{path}[{i}]", v) for i, v in enumerate(x))
+        elif isinstance(x, int) and not isinstance(x, bool) and finite(x) is None:
+            raise refuse(WHERE, path, "a number within the float range", x)
         elif not (x is None or isinstance(x, (str, bool, int, float))):
-            raise refuse(path, "JSON data (objects, lists, strings, numbers, booleans, null)", x)
+            raise refuse(WHERE, path, "JSON data (objects, lists, strings, numbers, booleans, null)", x)
 
 
 def _real(name: str, value: Any) -> float:
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    raise refuse(name, "a finite real number", value)
+    v = finite(value)
+    if v is None:
+        raise refuse(WHERE, name, "a finite real number", value)
+    return v
+
+
+def check_step(owner: str, name: str, value: Any) -> int:
+    """A step: an integer in [0, 2**53] (beyond, consecutive steps are the same float)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_STEP:
+        raise refuse(owner, name, "an integer in [0, 2**53]", value)
+    step = require_int(owner, name, value, minimum=0)
+    if step > MAX_STEP:
+        raise refuse(owner, name, "an integer in [0, 2**53]", value)
+    return step
 
 
 def check_plateau_state(name: str, plateau: Any, state: Any, *, own: bool) -> dict[str, Any]:
@@ -77,7 +87,7 @@ def check_plateau_state(name: str, plateau: Any, state: Any, *, own: bool) -> di
     """
     keys = list(plateau.initial_state())
     if not isinstance(state, dict) or sorted(state) != sorted(keys):
-        raise refuse(name, f"a plateau state with the keys {keys}", state)
+        raise refuse(WHERE, name, f"a plateau state with the keys {keys}", state)
     if isinstance(plateau, Plateau):
         if state["best"] is not None:
             _real(f"{name}['best']", state["best"])
@@ -86,13 +96,13 @@ def check_plateau_state(name: str, plateau: Any, state: Any, *, own: bool) -> di
         }
         scale = _real(f"{name}['scale']", state["scale"])
         if not 0.0 <= scale <= 1.0:
-            raise refuse(f"{name}['scale']", "in [0, 1] (a product of factors < 1)", state["scale"])
+            raise refuse(WHERE, f"{name}['scale']", "in [0, 1] (a product of factors < 1)", state["scale"])
         if counts["reductions"] > counts["reports"]:
-            raise refuse(f"{name}['reductions']", f"<= reports ({counts['reports']})", state["reductions"])
+            raise refuse(WHERE, f"{name}['reductions']", f"<= reports ({counts['reports']})", state["reductions"])
         for key, arg in (("bad_reports", "patience"), ("cooldown_left", "cooldown")):
             limit = getattr(plateau, arg)
             if own and counts[key] > limit:
-                raise refuse(f"{name}[{key!r}]", f"<= {limit}, the plateau's {arg}", state[key])
+                raise refuse(WHERE, f"{name}[{key!r}]", f"<= {limit}, the plateau's {arg}", state[key])
     try:
         value = plateau.value(0, state)
     except (TypeError, ValueError, KeyError) as exc:
