@@ -106,8 +106,8 @@ def tampered(**plateau_state: object) -> dict:
         (
             {"extra": 0},
             "`plateau_state` must be a plateau state with the keys ['best', 'bad_reports', 'cooldown_left', "
-            "'scale', 'reductions', 'reports']. Received: plateau_state={'best': 0.5, 'bad_reports': 0, "
-            "'cooldown_left': 0, 'scale': 0.5, 'reductions': 1, 'reports': 5, 'extra': 0}.",
+            "'scale', 'reductions', 'reports']. Received: plateau_state={'bad_reports': 0, 'best': 0.5, "
+            "'cooldown_left': 0, 'extra': 0, 'reductions': 1, 'reports': 5, 'scale': 0.5}.",
         ),
     ],
 )
@@ -313,3 +313,49 @@ def test_huge_metric_is_one_clear_error():
         "Received: metric=<an integer of 401 digits>."
     )
     assert sched.last_epoch == 0 and sched.state_dict()["plateau_state"] == PLATEAU.initial_state()
+
+
+# ---------------------------------------------------------------------------- deep nesting (one clear error)
+def nested_warmups(depth: int) -> dict:
+    config = L.to_config(L.constant(0.1))
+    for _ in range(depth):
+        config = {"format": 1, "name": "warmup", "args": {"schedule": config, "steps": 1}}
+    return config
+
+
+WARMUP = "{'args': {'schedule': {...}, 'steps': 1}, 'format': 1, 'name': 'warmup'}"
+DEEP = "must be JSON data nested at most 200 levels deep. Received:"
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("schedule", f"`schedule` {DEEP} schedule={WARMUP}."),
+        ("plateau_state", f"`plateau_state` {DEEP} plateau_state={WARMUP}."),
+        (
+            "hyperparams",
+            f"`hyperparams` {DEEP} hyperparams={{'momentum': {{'args': {{...}}, 'format': 1, 'name': 'warmup'}}}}.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("on_mismatch", ["error", "checkpoint", "live"])
+def test_400_nested_configs_in_a_state_dict_are_one_clear_error(where, message, on_mismatch):
+    sched = Scheduler(sgd(), PLATEAU, on_mismatch=on_mismatch)  # type: ignore[arg-type]
+    sched.step(1.0)
+    state = sched.state_dict()
+    state[where] = {"momentum": nested_warmups(400)} if where == "hyperparams" else nested_warmups(400)
+    assert_refused(sched, state, f"{WHERE}: {message}")
+
+
+def test_schedules_nested_as_deep_as_a_spec_allows_resume_in_every_mode():
+    deep = L.constant(0.1)
+    for _ in range(64):
+        deep = L.warmup(deep, steps=1)
+    for on_mismatch in ("error", "checkpoint", "live"):
+        sched = Scheduler(sgd(), deep)
+        for _ in range(70):
+            sched.step()
+        other = Scheduler(sgd(), deep if on_mismatch == "error" else L.constant(0.3), on_mismatch=on_mismatch)  # type: ignore[arg-type]
+        other.load_state_dict(sched.state_dict())
+        assert other.last_epoch == 70
+        assert other.get_last_lr() == ([0.3] if on_mismatch == "live" else [0.1])

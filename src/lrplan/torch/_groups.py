@@ -18,6 +18,7 @@ import dataclasses
 import math
 import numbers
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,11 +39,17 @@ class NotAScheduleError(ConfigError, TypeError):
     schedule. It is both a :class:`~lrplan.ConfigError` and a :class:`TypeError`."""
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist, _SHORT.maxtuple = 2, 8, 8, 8
+_SHORT.maxstring, _SHORT.maxother = 60, 60
+
+
 def describe(value: Any, limit: int = 120) -> str:
-    """``repr(value)`` cut to ``limit`` characters (a huge integer is described by its size)."""
+    """A short ``repr(value)`` for a message: containers are cut by ``reprlib`` (however large or deep they
+    are), a huge integer is described by its size, and the text is cut at ``limit`` characters."""
     if isinstance(value, int) and value.bit_length() > 256:
         return f"<an integer of {int(value.bit_length() * math.log10(2)) + 1} digits>"
-    text = repr(value)
+    text = _SHORT.repr(value) if isinstance(value, (dict, list, tuple, set)) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

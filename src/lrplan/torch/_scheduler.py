@@ -10,7 +10,7 @@ from torch import Tensor
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
-from .. import ConfigError, UnknownScheduleError, from_config
+from .. import ConfigError, LrplanError, UnknownScheduleError, from_config
 from .._validate import require_int
 from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, refuse, use_tensor_lr, write
 from ._state import STATE_FORMAT, WHERE, check_layout, check_step, diff, plateau_states
@@ -341,7 +341,7 @@ class Scheduler(LRScheduler):
         lines = [f"{WHERE}: the checkpoint's schedule differs from the live one:", f"  {shown}"]
         try:
             ckpt = from_config(saved["schedule"]) if isinstance(saved.get("schedule"), dict) else None
-        except (ConfigError, UnknownScheduleError):
+        except LrplanError:  # any refusal of the checkpoint's config: the differences above say enough
             ckpt = None
         if ckpt is not None:
             lines.append(f"  checkpoint schedule: {ckpt}")

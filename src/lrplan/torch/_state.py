@@ -16,6 +16,10 @@ STATE_FORMAT = 1
 """Version of :meth:`Scheduler.state_dict`'s layout."""
 
 MAX_STEP = 2**53
+MAX_DEPTH = 200
+"""How deep the JSON data of a loaded state may nest: far beyond any schedule's config (a schedule
+nested 64 deep is about 130 levels), and shallow enough that comparing, printing and rebuilding it
+stays far from Python's recursion limit."""
 
 WHERE = f"{OWNER}.load_state_dict"
 KEYS = ("format", "schedule", "step", "multipliers", "hyperparams", "plateau_state")
@@ -43,17 +47,20 @@ def check_layout(state: Any) -> None:
 
 
 def check_json(name: str, value: Any) -> None:
-    """``value`` is JSON data (dicts with string keys, lists, strings, numbers, booleans, None), as saved."""
-    todo = [(name, value)]
+    """``value`` is JSON data as saved: dicts with string keys, lists, strings, numbers within the float
+    range, booleans and None, nested at most :data:`MAX_DEPTH` deep."""
+    todo = [(name, value, 0)]
     while todo:
-        path, x = todo.pop()
+        path, x, depth = todo.pop()
+        if isinstance(x, (dict, list)) and depth >= MAX_DEPTH:
+            raise refuse(WHERE, name, f"JSON data nested at most {MAX_DEPTH} levels deep", value)
         if isinstance(x, dict):
             for k, v in x.items():
                 if not isinstance(k, str):
                     raise refuse(WHERE, path, "JSON data (an object with string keys)", x)
-                todo.append((f"{path}[{k!r}]", v))
+                todo.append((f"{path}[{k!r}]", v, depth + 1))
         elif isinstance(x, list):
-            todo.extend((f"{path}[{i}]", v) for i, v in enumerate(x))
+            todo.extend((f"{path}[{i}]", v, depth + 1) for i, v in enumerate(x))
         elif isinstance(x, int) and not isinstance(x, bool) and finite(x) is None:
             raise refuse(WHERE, path, "a number within the float range", x)
         elif not (x is None or isinstance(x, (str, bool, int, float))):
