@@ -375,6 +375,64 @@ def test_no_warnings_and_skipped_updates_policy():
         Scheduler(sgd(), L.constant(0.1)).step()
 
 
+def _train(sched: Scheduler, updates_per_step: int, steps: int) -> None:
+    """``steps`` scheduler steps, each after ``updates_per_step`` optimizer updates."""
+    param = sched.optimizer.param_groups[0]["params"][0]
+    for _ in range(steps):
+        for _ in range(updates_per_step):
+            param.grad = torch.ones_like(param)
+            sched.optimizer.step()
+        sched.step()
+
+
+PACE = (
+    "lrplan.torch.Scheduler: the optimizer has applied 4 updates but scheduler.step() was called 0 time(s), so "
+    "the learning rate lags behind the schedule. lrplan schedules count optimizer updates: call "
+    'scheduler.step() after every optimizer.step(). In PyTorch Lightning, whose default interval is "epoch", '
+    'return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}} from '
+    "configure_optimizers(). (To count in epochs, convert with lrplan.torch.updates_per_epoch().)"
+)
+
+
+def test_stepping_once_per_epoch_warns_once_with_the_fix():
+    sched = Scheduler(sgd(), L.linear(init_value=1.0, end_value=0.0, decay_steps=100))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _train(sched, updates_per_step=5, steps=6)  # 6 epochs of 5 updates, stepped per epoch
+    assert [str(w.message) for w in caught] == [PACE]
+    assert caught[0].category is UserWarning and caught[0].filename == __file__  # points at optimizer.step()
+    assert sched.last_epoch == 6
+
+
+@pytest.mark.parametrize(
+    ("count", "updates_per_step", "steps"),
+    [
+        ("attempted", 1, 60),  # the intended loop
+        ("attempted", 2, 1),  # 2 updates, then a step: too few to judge
+        ("applied", 1, 60),
+    ],
+)
+def test_stepping_with_the_optimizer_does_not_warn(count, updates_per_step, steps):
+    sched = Scheduler(sgd(), L.constant(0.1), count=count)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _train(sched, updates_per_step, steps)
+
+
+def test_pace_is_counted_from_the_last_load():
+    sched = Scheduler(sgd(), L.constant(0.1))
+    _train(sched, updates_per_step=1, steps=3)
+    state = sched.state_dict()
+    param = sched.optimizer.param_groups[0]["params"][0]
+    for _ in range(3):  # updates without a scheduler step (e.g. the tail of an interrupted run)
+        param.grad = torch.ones_like(param)
+        sched.optimizer.step()
+    sched.load_state_dict(state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _train(sched, updates_per_step=1, steps=10)
+
+
 def test_gradient_accumulation_with_applied_count():
     model = torch.nn.Linear(2, 1)
     opt = torch.optim.SGD(model.parameters(), lr=1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -33,7 +34,8 @@ class _ReapplyAfterLoad:
 
 
 class _CountUpdates:
-    """Optimizer step post-hook for ``count="applied"``: counts updates the optimizer really applied."""
+    """Optimizer step post-hook: counts the updates the optimizer applied (for ``count="applied"``), and
+    warns once when the scheduler is stepped far less often than the optimizer (see :meth:`Scheduler._pace`)."""
 
     def __init__(self, scheduler: Scheduler) -> None:
         self._ref = weakref.ref(scheduler)
@@ -42,6 +44,8 @@ class _CountUpdates:
         scheduler = self._ref()
         if scheduler is not None and scheduler.optimizer is optimizer:
             scheduler._updates += 1
+            if not scheduler._pace_warned:
+                scheduler._pace()
 
 
 class Scheduler(LRScheduler):
@@ -87,6 +91,11 @@ class Scheduler(LRScheduler):
 
     A copy (``copy.deepcopy``) or an unpickled scheduler behaves exactly like the original: it drives
     the optimizer it was copied with, from its own step, plateau state and update count.
+
+    Schedules count optimizer updates, so the scheduler warns once (a ``UserWarning`` saying how to fix
+    it) when the optimizer has applied at least 4 updates and at least twice as many as :meth:`step`
+    calls plus one: the sign of a scheduler stepped once per epoch, as PyTorch Lightning does by
+    default.
 
     Raises:
         NotAScheduleError: ``schedule`` (or a hyperparameter schedule) is not a schedule.
@@ -143,6 +152,8 @@ class Scheduler(LRScheduler):
         self._step_count = 1
         self._updates = 0
         self._updates_seen = 0
+        self._pace_base = (0, self._step_count)
+        self._pace_warned = False
         self._use(make_plan(optimizer.param_groups, schedule, multipliers, hyperparams))
         self.base_lrs: list[float | Tensor] = [*self._plan.values_at(0)[0]]
         self._attach_tensors()
@@ -152,8 +163,24 @@ class Scheduler(LRScheduler):
     def _hook(self) -> None:
         """Register this scheduler's hooks on its optimizer."""
         self.optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
-        if self._count_applied:
-            self.optimizer.register_step_post_hook(_CountUpdates(self))
+        self.optimizer.register_step_post_hook(_CountUpdates(self))
+
+    def _pace(self) -> None:
+        """Warn once when the optimizer has applied at least 4 updates and at least twice as many as
+        ``step()`` calls plus one, since construction or the last load: the schedule is lagging behind."""
+        updates, calls = self._updates - self._pace_base[0], self._step_count - self._pace_base[1]
+        if updates >= 4 and updates >= 2 * (calls + 1):
+            self._pace_warned = True
+            warnings.warn(
+                f"{OWNER}: the optimizer has applied {updates} updates but scheduler.step() was called {calls} "
+                "time(s), so the learning rate lags behind the schedule. lrplan schedules count optimizer "
+                "updates: call scheduler.step() after every optimizer.step(). In PyTorch Lightning, whose "
+                'default interval is "epoch", return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, '
+                '"interval": "step"}} from configure_optimizers(). (To count in epochs, convert with '
+                "lrplan.torch.updates_per_epoch().)",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A copy (copy.copy, copy.deepcopy) or an unpickled scheduler: torch drops an optimizer's hooks
@@ -331,6 +358,7 @@ class Scheduler(LRScheduler):
             self.base_lrs = [*plan.values_at(0)[0]]
         self.last_epoch = step
         self._updates_seen = self._updates
+        self._pace_base = (self._updates, self._step_count)
         self._attach_tensors()
         self._apply()
 
