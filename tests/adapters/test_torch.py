@@ -219,6 +219,45 @@ def test_zero_multiplier_freezes_a_group():
     assert [g["lr"] for g in opt.param_groups] == [0.0, 0.2]
 
 
+WRAPPED = (
+    "lrplan.torch.Scheduler: it cannot be wrapped in torch's {}. It writes each update's whole learning rate "
+    "from its schedule, so what other schedulers multiply in would be overwritten (ChainedScheduler), and it "
+    "cannot be restarted or replayed (SequentialLR). Build the whole curve as one lrplan schedule and drive it "
+    "with one Scheduler: lrplan.sequence([(a, steps), (b, None)]) runs schedules one after the other, a * b "
+    "(lrplan.product) multiplies them, lrplan.scale(a, factor=f) scales one."
+)
+
+
+@pytest.mark.parametrize("ours_first", [True, False])
+def test_chained_scheduler_is_refused_when_built(ours_first):
+    # torch would give [0.5, 1.0, 1.0, 2.0, 1.0, ...] for [ours, ConstantLR(factor=0.5, total_iters=3)]
+    opt = sgd()
+    ours = Scheduler(opt, L.constant(1.0))
+    theirs = torch.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=3)
+    with pytest.raises(L.ConfigError) as info:
+        torch.optim.lr_scheduler.ChainedScheduler([ours, theirs] if ours_first else [theirs, ours])
+    assert str(info.value) == WRAPPED.format("ChainedScheduler")
+
+
+@pytest.mark.parametrize("position", [0, 1])
+def test_sequential_lr_is_refused_when_built(position):
+    opt = sgd()
+    ours = Scheduler(opt, L.constant(1.0))
+    other = Scheduler(opt, L.constant(0.5)) if position == 0 else torch.optim.lr_scheduler.LinearLR(opt)
+    schedulers = [ours, other] if position == 0 else [other, ours]
+    with pytest.raises(L.ConfigError) as info:
+        torch.optim.lr_scheduler.SequentialLR(opt, schedulers, milestones=[3])
+    assert str(info.value) == WRAPPED.format("SequentialLR")
+
+
+def test_optimizer_is_readable_and_fixed():
+    opt = sgd()
+    sched = Scheduler(opt, L.constant(1.0))
+    assert sched.optimizer is opt
+    with pytest.raises(AttributeError, match="the optimizer cannot be changed"):
+        sched.optimizer = sgd()
+
+
 # ---------------------------------------------------------------------------- state
 def test_state_dict_layout_and_json():
     s = L.warmup(L.cosine(init_value=1.0, decay_steps=10), steps=3)

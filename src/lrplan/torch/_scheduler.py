@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
 import warnings
 import weakref
 from collections.abc import Mapping, Sequence
+from types import CodeType
 from typing import Any, Literal
 
 from torch import Tensor
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler
+from torch.optim.lr_scheduler import ChainedScheduler, LRScheduler, SequentialLR
 
 from .. import ConfigError, LrplanError, UnknownScheduleError, from_config
 from .._validate import require_int
@@ -20,6 +23,27 @@ Count = Literal["attempted", "applied"]
 OnMismatch = Literal["error", "checkpoint", "live"]
 
 
+def _init_code(cls: type) -> CodeType | None:
+    init = vars(cls).get("__init__")
+    code = getattr(inspect.unwrap(init), "__code__", None) if callable(init) else None
+    return code if isinstance(code, CodeType) else None
+
+
+_WRAPPERS = {code: cls.__name__ for cls in (ChainedScheduler, SequentialLR) if (code := _init_code(cls)) is not None}
+"""The constructors of torch's scheduler wrappers, which replay or multiply other schedulers' values."""
+
+
+def _refuse_wrapper(wrapper: str) -> ConfigError:
+    """Why lrplan.torch.Scheduler cannot run inside ``wrapper``, and what to write instead."""
+    return ConfigError(
+        f"{OWNER}: it cannot be wrapped in torch's {wrapper}. It writes each update's whole learning rate from "
+        "its schedule, so what other schedulers multiply in would be overwritten (ChainedScheduler), and it "
+        "cannot be restarted or replayed (SequentialLR). Build the whole curve as one lrplan schedule and drive "
+        "it with one Scheduler: lrplan.sequence([(a, steps), (b, None)]) runs schedules one after the other, "
+        "a * b (lrplan.product) multiplies them, lrplan.scale(a, factor=f) scales one."
+    )
+
+
 class _ReapplyAfterLoad:
     """Optimizer load_state_dict post-hook: re-write the scheduled values (loaded groups may hold others)."""
 
@@ -28,7 +52,7 @@ class _ReapplyAfterLoad:
 
     def __call__(self, optimizer: Optimizer) -> None:
         scheduler = self._ref()
-        if scheduler is not None and scheduler.optimizer is optimizer:
+        if scheduler is not None and scheduler._optimizer is optimizer:
             scheduler._attach_tensors()
             scheduler._apply()
 
@@ -42,7 +66,7 @@ class _CountUpdates:
 
     def __call__(self, optimizer: Optimizer, args: Any, kwargs: Any) -> None:
         scheduler = self._ref()
-        if scheduler is not None and scheduler.optimizer is optimizer:
+        if scheduler is not None and scheduler._optimizer is optimizer:
             scheduler._updates += 1
             if not scheduler._pace_warned:
                 scheduler._pace()
@@ -143,7 +167,7 @@ class Scheduler(LRScheduler):
             raise refuse(OWNER, "on_mismatch", "'error', 'checkpoint' or 'live'", on_mismatch)
         if not isinstance(tensor_lr, bool):
             raise refuse(OWNER, "tensor_lr", "True or False", tensor_lr)
-        self.optimizer = optimizer
+        self._optimizer = optimizer
         self.count = count
         self._count_applied = count == "applied"
         self.tensor_lr = tensor_lr
@@ -162,8 +186,24 @@ class Scheduler(LRScheduler):
 
     def _hook(self) -> None:
         """Register this scheduler's hooks on its optimizer."""
-        self.optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
-        self.optimizer.register_step_post_hook(_CountUpdates(self))
+        self._optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
+        self._optimizer.register_step_post_hook(_CountUpdates(self))
+
+    @property
+    def optimizer(self) -> Optimizer:  # type: ignore[override]
+        """The optimizer this scheduler drives.
+
+        torch's ``ChainedScheduler`` and ``SequentialLR`` read it when they are built; they are refused
+        here with the way to build the same curve (see :func:`_refuse_wrapper`).
+        """
+        wrapper = _WRAPPERS.get(sys._getframe(1).f_code)
+        if wrapper is not None:
+            raise _refuse_wrapper(wrapper)
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, value: Optimizer) -> None:
+        raise AttributeError(f"{OWNER}: the optimizer cannot be changed; build a new Scheduler for another one.")
 
     def _pace(self) -> None:
         """Warn once when the optimizer has applied at least 4 updates and at least twice as many as
@@ -201,13 +241,13 @@ class Scheduler(LRScheduler):
 
     def _attach_tensors(self) -> None:
         if self.tensor_lr:
-            use_tensor_lr(self.optimizer.param_groups)
+            use_tensor_lr(self._optimizer.param_groups)
 
     # ------------------------------------------------------------------ values
     def _apply(self) -> None:
         """Write the values for ``last_epoch`` into the param groups (the hot path of :meth:`step`)."""
         step = self.last_epoch
-        groups = self.optimizer.param_groups
+        groups = self._optimizer.param_groups
         if len(groups) != self._n_groups:
             self._check_groups()
         single = self._single
@@ -219,7 +259,7 @@ class Scheduler(LRScheduler):
             write(groups, target.key, target.index, target.values(slot_values))
 
     def _check_groups(self) -> None:
-        groups = self.optimizer.param_groups
+        groups = self._optimizer.param_groups
         if len(groups) != self._n_groups:
             raise ConfigError(
                 f"{OWNER}: the optimizer has {len(groups)} param group(s) but the scheduler was built for "
@@ -284,7 +324,7 @@ class Scheduler(LRScheduler):
         Keys are the hyperparameter names (``"lr"``, ``"momentum"``, ``"betas[0]"``) for a single param
         group, and ``"<key>/<group name or index>"`` for several.
         """
-        groups = self.optimizer.param_groups
+        groups = self._optimizer.param_groups
         out: dict[str, float] = {}
         for target, values in zip(self._targets, self._plan.values_at(self.last_epoch), strict=True):
             if len(groups) == 1:
@@ -400,7 +440,7 @@ class Scheduler(LRScheduler):
 
         hyper = saved.get("hyperparams") or {}
         return make_plan(
-            self.optimizer.param_groups,
+            self._optimizer.param_groups,
             rebuild(saved["schedule"], "schedule"),
             saved.get("multipliers"),
             {label: rebuild(cfg, f"hyperparams[{label!r}]") for label, cfg in hyper.items()} or None,
