@@ -7,6 +7,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lrplan as L
 from lrplan.torch import Scheduler
@@ -359,3 +361,49 @@ def test_schedules_nested_as_deep_as_a_spec_allows_resume_in_every_mode():
         other.load_state_dict(sched.state_dict())
         assert other.last_epoch == 70
         assert other.get_last_lr() == ([0.3] if on_mismatch == "live" else [0.1])
+
+
+# ---------------------------------------------------------------------------- fuzz: only clean refusals
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.sampled_from([10**400, -(10**400), 2**53, 2**53 + 1])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+KEYS = ["format", "schedule", "step", "multipliers", "hyperparams", "plateau_state", "best", "scale", "args", "value"]
+
+
+def _mutate(state: dict, path: list[str], value: object) -> dict:
+    """``state`` with the node at ``path`` (as deep as it exists) replaced by ``value``."""
+    node = state
+    for key in path[:-1]:
+        child = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(child, dict):
+            break
+        node = child
+    node[path[-1]] = value
+    return state
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(KEYS), min_size=1, max_size=4),
+    JSON,
+    st.sampled_from(["error", "checkpoint", "live"]),
+)
+def test_random_state_dicts_load_or_are_refused_cleanly(path, value, on_mismatch):
+    sched = Scheduler(sgd(), PLATEAU, multipliers=[1.0], on_mismatch=on_mismatch)
+    sched.step(1.0)
+    state = _mutate(copy.deepcopy(sched.state_dict()), path, value)
+    before = snapshot(sched)
+    try:
+        sched.load_state_dict(state)
+    except L.LrplanError:
+        assert snapshot(sched) == before
+    lr = sched.optimizer.param_groups[0]["lr"]
+    assert math.isfinite(lr) and lr >= 0.0
+    sched.step(2.0)  # and it goes on
