@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))  # draw with this tree's lrplan
 
 import lrplan  # noqa: E402
 from lrplan.cli import SEED_STEPS, SEEDS, auto_steps  # noqa: E402
-from lrplan.plot import save_plot  # noqa: E402
+from lrplan.plot import distinct_labels, save_plot  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 GALLERY = ROOT / "docs" / "gallery.md"
@@ -174,32 +174,14 @@ def main() -> None:
         schedules = [lrplan.parse(s) for s in specs]
         steps = auto_steps(*schedules)
         path = IMAGES / f"{name}.png"
-        if len(schedules) == 1:
-            save_plot(schedules, steps, path, size=SIZE, title=name)
-        else:
-            labels = [_label(s, specs[0]) for s in specs]
-            save_plot(schedules, steps, path, size=SIZE, title=name, labels=labels)
+        labels = distinct_labels(schedules, width=60)  # the page lists the full specs under the picture
+        save_plot(schedules, steps, path, size=SIZE, title=name, labels=labels)
         quantize(path)
         lines += [f"## `{name}`", "", summary(cls), "", f"![{name}](images/{name}.png)", "", "```text"]
         lines += [*specs, "```", ""]
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
     GALLERY.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
     print(f"wrote {GALLERY.relative_to(ROOT)} and {seeds.relative_to(ROOT)}")
-
-
-def _label(spec: str, first: str, width: int = 60) -> str:
-    """A legend label: the spec, shortened to what differs from the first one when it is long."""
-    if len(spec) <= width:
-        return spec
-    if spec != first:
-        base = ast.parse(first, mode="eval").body
-        node = ast.parse(spec, mode="eval").body
-        if isinstance(base, ast.Call) and isinstance(node, ast.Call):
-            known = {ast.unparse(k) for k in base.keywords}
-            extra = [ast.unparse(k) for k in node.keywords if ast.unparse(k) not in known]
-            if extra:
-                return f"{ast.unparse(node.func)}(..., {', '.join(extra)})"
-    return spec[: width - 1] + "…"
 
 
 if __name__ == "__main__":

@@ -116,7 +116,11 @@ def plot(
     ] = None,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="Plot title.")] = None,
 ) -> None:
-    """Overlay SCHEDULEs in one image (matplotlib), with a legend."""
+    """Overlay SCHEDULEs in one image (matplotlib).
+
+    One curve gets its spec as the title; several get a legend whose labels keep every argument that
+    tells them apart (with the full specs in a caption when they are long).
+    """
     image_format(output)
     check_writable(output)
     wh = _parse_size(size)
@@ -124,28 +128,9 @@ def plot(
     resolved = [resolve(t) for t in schedules]
     if label and len(label) != len(resolved):
         raise CliError(f"Give one --label per SCHEDULE: {len(label)} labels for {len(resolved)} schedules.")
-    labels = list(label) if label else [_short(t) for t in schedules]
     n = steps_option(steps, resolved, MAX_STEP)
-    path = save_plot(
-        dict(zip(_unique(labels), resolved, strict=True)), n, output, log=log, marks=marks, size=wh, title=title
-    )
+    path = save_plot(resolved, n, output, labels=label or None, log=log, marks=marks, size=wh, title=title)
     typer.echo(f"wrote {path} ({wh[0]}x{wh[1]}, steps 0-{n - 1:,})")
-
-
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
-    if os.path.exists(text):
-        text = os.path.basename(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _unique(labels: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for lab in labels:
-        seen[lab] = seen.get(lab, 0) + 1
-        out.append(lab if seen[lab] == 1 else f"{lab} ({seen[lab]})")
-    return out
 
 
 # ------------------------------------------------------------------------------------- sample, compare
