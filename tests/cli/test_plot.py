@@ -76,10 +76,10 @@ def test_long_specs_get_numbered_labels_and_a_caption_with_the_full_specs():
 
 
 def test_the_plot_command_leaves_titles_and_labels_to_the_picture(tmp_path, monkeypatch, capsys):
-    from lrplan.cli import _app
+    from lrplan.cli import _commands
 
     calls = []
-    monkeypatch.setattr(_app, "save_plot", lambda *args, **kwargs: calls.append((args, kwargs)) or args[2])
+    monkeypatch.setattr(_commands, "save_plot", lambda *args, **kwargs: calls.append((args, kwargs)) or args[2])
     target = str(tmp_path / "one.png")
     assert main(["plot", "cosine(init_value=1.0, decay_steps=100)", "-o", target]) == 0
     (args, kwargs) = calls[0]

@@ -16,8 +16,10 @@ never a traceback; ``compare`` exits with 1 when the schedules differ.
 The command needs the ``cli`` extra (``pip install 'lrplan[cli]'``: typer, rich, pyyaml, matplotlib);
 they are imported when a command runs, so ``import lrplan`` and ``import lrplan.cli`` stay light.
 The modules of this package, by job: ``_resolve`` (SCHEDULE arguments), ``_steps`` (step ranges),
-``_summary`` (evaluation in chunks, summaries), ``_chart`` (the terminal chart), ``_docs`` (docstrings
-as terminal text), ``_app`` (the commands), and this module (the entry point).
+``_summary`` (evaluation in chunks, summaries, comparisons), ``_chart`` (the terminal chart), ``_docs``
+(docstrings as terminal text), ``_term`` (terminal output, exit statuses), ``_commands`` (what each
+command does), ``_app`` (the typer application: options, help, completion, the lab), and this module (the
+entry point).
 
 Example:
     >>> from lrplan.cli import resolve
@@ -33,7 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._chart import braille_chart
-from ._demo import SEED_STEPS, SEEDS
+from ._demo import DEMO_SCHEDULES, DEMO_STEPS
 from ._errors import CliError
 from ._resolve import PRESET_PREFIX, load_file, resolve
 from ._steps import auto_steps
@@ -49,8 +51,8 @@ __all__ = [
     "braille_chart",
     "Summary",
     "CliError",
-    "SEEDS",
-    "SEED_STEPS",
+    "DEMO_SCHEDULES",
+    "DEMO_STEPS",
     "PRESET_PREFIX",
     "PROGRESS_ABOVE",
     "EXTRA_HINT",
