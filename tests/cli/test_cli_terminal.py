@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import lrplan
-from lrplan.cli import _docs, main
+from lrplan.cli import _app, _docs, _fast, guarded, main
 from lrplan.cli._term import Column, Terminal
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -145,3 +145,57 @@ def test_completion_scripts_and_completions(tmp_path):
     assert lrplan_cli(env=asked).stdout.split() == ["show"]
     asked = {"_LRPLAN_COMPLETE": "complete_bash", "COMP_WORDS": "lrplan show x --", "COMP_CWORD": "3"}
     assert lrplan_cli(env=asked).stdout.split() == ["--steps", "--log", "--height", "--help"]
+
+
+# ----------------------------------------------------------------------------------- the quick path
+def test_the_quick_path_reads_the_options_of_the_typer_commands():
+    import typer
+
+    group = typer.main.get_command(_app.app)
+    for name, options in _fast.OPTIONS.items():
+        params = [p for p in group.commands[name].params if p.param_type_name == "option" and p.name != "help"]
+        assert set(options) == {opt for p in params for opt in p.opts}
+        flags = {options[opt] for p in params if p.is_flag for opt in p.opts}
+        assert flags == set(_fast.FLAGS) & set(options.values())
+
+
+QUICK = [
+    ["show", "cosine(init_value=1.0, decay_steps=100)"],
+    ["show", "cosine(init_value=1.0, decay_steps=100)", "--steps=50", "--log", "--height", "4"],
+    ["show", "--height", "3", "-n", "20", "linear(init_value=1.0, end_value=0.0, decay_steps=10)"],
+    ["sample", "cosine(init_value=1.0, decay_steps=10)", "-n", "0:12:5"],
+    ["sample", "cosine(init_value=1.0, decay_steps=10)", "--format", "json", "--steps", "3"],
+    ["sample", "cosin(init_value=1.0, decay_steps=10)"],
+    ["sample", "constant(0.1)", "--steps", "2.5"],
+]
+
+
+@pytest.mark.parametrize("argv", QUICK, ids=[" ".join(a) for a in QUICK])
+def test_the_quick_path_answers_as_typer_does(argv, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    quick = _fast.quick_command(argv)
+    assert quick is not None
+    code = guarded(quick)
+    fast = capsys.readouterr()
+    assert _app.run(list(argv)) == code
+    slow = capsys.readouterr()
+    assert (fast.out, fast.err) == (slow.out, slow.err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "constant(0.1)", "--help"],
+        ["show", "constant(0.1)", "--steps", "-5"],
+        ["show", "constant(0.1)", "--height", "99"],
+        ["show", "constant(0.1)", "--bogus"],
+        ["show"],
+        ["show", "constant(0.1)", "constant(0.2)"],
+        ["sample", "constant(0.1)", "--log"],
+        ["sample", "constant(0.1)", "-n5"],
+        ["sample", "constant(0.1)", "--", "x"],
+        ["list"],
+    ],
+)
+def test_anything_unusual_goes_to_typer(argv):
+    assert _fast.quick_command(argv) is None
