@@ -471,3 +471,21 @@ def test_gallery_shows_every_registered_schedule():
         image = docs / "images" / f"{name}.png"
         assert image.exists() and image.stat().st_size < 60_000
     assert (docs / "images" / "demo.png").exists()
+
+
+@pytest.mark.parametrize("missing", ["typer", "rich"])
+def test_without_the_cli_extra_the_command_says_what_to_install(missing):
+    code = (
+        "import sys\n"
+        f"sys.modules[{missing!r}] = None  # as if not installed\n"
+        "from lrplan.cli import main\n"
+        "sys.exit(main(['show', 'constant(0.1)']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}
+    )
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr == (
+        f"Error: the lrplan command needs the CLI extra: pip install 'lrplan[cli]' ({missing} not installed).\n"
+    )
