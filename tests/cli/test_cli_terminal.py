@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (the expected text holds Greek letters)
 """The terminal: readable formulas, wrapping at the width, help with examples, completion, the quick path."""
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ def test_explain_prints_no_rest_or_latex(name, capsys, monkeypatch):
     assert not RAW.search("\n".join(prose).replace("\\n", "")), [line for line in prose if RAW.search(line)]
     assert out.startswith(f"{name}  (lrplan.")
     assert "seed" not in examples.lower()
+
+
+def test_explain_of_a_preset_shows_its_arguments_and_readable_formula(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["explain", "torch.StepLR"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("torch.StepLR(*, base_lr, step_size, gamma=0.1, last_epoch=-1)\n")
+    assert "    η(t) = b γ^(⌊t / step_size⌋)\n" in out
+    assert not RAW.search(out.split("Example:")[0])
 
 
 def test_list_prints_no_rest_latex_or_bookkeeping(capsys, monkeypatch):

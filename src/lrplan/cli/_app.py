@@ -92,8 +92,7 @@ def plot(
 ) -> None:
     """Overlay SCHEDULEs in one image (matplotlib).
 
-    One curve gets its spec as the title; several get a legend whose labels keep every argument that
-    tells them apart (with the full specs in a caption when they are long).
+    One curve gets its spec as the title; several get a legend whose labels keep every argument that tells them apart (with the full specs in a caption when they are long).
     """
     _exit(_commands.plot(schedules, output, steps, log, mark or [], size, label or [], title))
 
@@ -129,8 +128,7 @@ def compare(
 ) -> None:
     """Where A and B differ, over the steps where they are used; exit 1 if |A - B| > atol + rtol*|B| anywhere.
 
-    Without --steps the range is 0 up to the longer of the two horizons (past it both hold their end
-    values), or the automatic range when neither has one.
+    Without --steps the range is 0 up to the longer of the two horizons (past it both hold their end values), or the automatic range when neither has one.
     """
     _exit(_commands.compare(a, b, steps, rtol, atol))
 
@@ -166,8 +164,7 @@ def demo(
 ) -> None:
     """Show seven classic schedules and write a comparison plot of them.
 
-    Inverse square root with a constant phase (T5) or after a warmup (Transformer), linear to a floor,
-    power law, exponential, step decay and inverse time, all from 0.01.
+    Inverse square root with a constant phase (T5) or after a warmup (Transformer), linear to a floor, power law, exponential, step decay and inverse time, all from 0.01.
     """
     _exit(_commands.demo(out, steps, height))
 

@@ -194,7 +194,7 @@ def explain(name: str) -> int:
         if preset_name(name) is None:
             raise
         fn = preset_function(name)
-        term.print(f"{name}{inspect.signature(fn)}", "bold cyan")
+        term.print(term.wrap(f"{name}({_arguments(fn)})", hanging="    "), "bold cyan")
         term.print(_docs.render(inspect.getdoc(fn) or "", term.width))
         return 0
     head, sections = _docs.sections(inspect.getdoc(cls) or "")
@@ -222,6 +222,23 @@ def explain(name: str) -> int:
             term.print(f"{key}:", "bold")
             term.print(_docs.render(_indent(sections[key]), term.width))
     return 0
+
+
+def _arguments(fn: Any) -> str:
+    """``*, max_lr, total_steps=None, ...``: a preset's arguments and defaults, without annotations."""
+    parts, star = [], False
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        if p.kind is p.VAR_POSITIONAL:
+            parts.append(f"*{p.name}")
+            star = True
+        elif p.kind is p.VAR_KEYWORD:
+            parts.append(f"**{p.name}")
+        else:
+            parts.append(p.name if p.default is p.empty else f"{p.name}={p.default!r}")
+    return ", ".join(parts)
 
 
 def _indent(text: str) -> str:
