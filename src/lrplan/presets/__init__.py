@@ -31,14 +31,14 @@ def source(name: str) -> ModuleType:
 
 
 def names() -> list[str]:
-    """Every preset as ``"source.Name"``."""
+    """Every preset as ``"source.Name"`` (the functions; a module's tables of names are not presets)."""
     out = []
     for src in SOURCES:
         try:
             mod = source(src)
         except ImportError:
             continue
-        out += [f"{src}.{n}" for n in getattr(mod, "__all__", ())]
+        out += [f"{src}.{n}" for n in getattr(mod, "__all__", ()) if callable(getattr(mod, n, None))]
     return out
 
 
