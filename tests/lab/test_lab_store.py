@@ -149,3 +149,22 @@ def test_sigkill_mid_sweep_loses_only_runs_in_flight(tmp_path):
     for name, raw in survivors.items():
         assert (runs / name).read_bytes() == raw
     assert not list(runs.glob("*.tmp"))
+
+
+def test_rerun_trains_again_a_record_of_the_wrong_shape(tmp_path):
+    st = tiny(seeds=2)
+    run_study(st, tmp_path, backend="inline", progress=False)
+    store = Store(tmp_path)
+    key = st.runs()[0].key()
+    store.path(key).write_text(json.dumps({"key": key, "status": "ok"}))  # valid JSON, not a record
+    assert store.load(key, check=True) == (None, "not a lab record: field 'format' is missing")
+    again = run_study(st, tmp_path, backend="inline", progress=False)
+    assert (again.skipped, again.trained) == (1, 1)
+    assert store.load(key, check=True)[1] is None
+
+
+def test_store_refuses_keys_that_are_not_file_names(tmp_path):
+    store = Store(tmp_path)
+    with pytest.raises(LabError, match=r"store: a run key is 1 to 64 letters, digits, '_' or '-'. Received: '../x'."):
+        store.write({"key": "../x"})
+    assert not (tmp_path / "x.json").exists()

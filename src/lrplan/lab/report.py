@@ -15,7 +15,8 @@ import json
 import math
 import os
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,60 @@ from .summary import GroupKey, group, mean_std, steps_to_target
 __all__ = ["write_report", "load_records"]
 
 
-def load_records(root: str | os.PathLike[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The manifest (``study.json``) and the records of the study it lists (all records if none)."""
+Warn = Callable[[str], None]
+
+
+def _warn_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    keys, study, stages = manifest.get("keys"), manifest.get("study", {}), manifest.get("stages", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) and Store.valid_key(k) for k in keys):
+        return "'keys' is not a list of run keys"
+    if not isinstance(stages, list) or not all(isinstance(st, dict) for st in [study, *stages]):
+        return "'study' or 'stages' is not an object"
+    for st in [study, *stages]:
+        targets = st.get("targets", {})
+        if not isinstance(targets, dict) or not all(isinstance(v, (int, float)) for v in targets.values()):
+            return "a study's 'targets' is not a mapping of numbers"
+        if not all(isinstance(st.get(k, ""), str) for k in ("name", "description", "expectation")):
+            return "a study's 'name', 'description' or 'expectation' is not a string"
+    if not isinstance(manifest.get("builtin", ""), str):
+        return "'builtin' is not a string"
+    return None
+
+
+def load_records(
+    root: str | os.PathLike[str], *, warn: Warn = _warn_stderr
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The manifest (``study.json``) and the records of the study it lists (all records if none).
+
+    A record that cannot be used (unreadable, not JSON, nested too deeply, or JSON of another shape,
+    see :func:`lrplan.lab.store.record_problem`) is skipped with one line to ``warn`` naming its
+    file, and so is an unusable ``study.json``; runs the manifest lists that have no record yet are
+    counted in one line.
+    """
     store = Store(root)
-    manifest = store.read_study()
-    if manifest and isinstance(manifest.get("keys"), list):
-        records = [r for r in (store.read(k) for k in dict.fromkeys(manifest["keys"])) if r is not None]
-    else:
-        records = list(store.records())
+    manifest, why = store.load_study()
+    if manifest is not None:
+        why = _manifest_problem(manifest)
+        if why is not None:
+            manifest = None
+    if manifest is None and why != "missing":
+        warn(f"{store.root / 'study.json'}: ignored ({why}); reporting every record in {store.runs}")
+    keys = list(dict.fromkeys(manifest["keys"])) if manifest is not None else store.keys()
+    records, missing = [], 0
+    for key in keys:
+        record, problem = store.load(key, check=True)
+        if record is not None:
+            records.append(record)
+        elif problem == "missing":
+            missing += 1
+        else:
+            warn(f"{store.path(key)}: skipped ({problem})")
+    if missing:
+        warn(f"{missing} of the {len(keys)} runs in {store.root / 'study.json'} have no record yet")
     return manifest, records
 
 
@@ -136,16 +183,27 @@ def _final_train(record: dict[str, Any]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:
+def write_report(
+    root: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, warn: Warn = _warn_stderr
+) -> Path:
     """Write ``report.html`` (and its PNGs) for the results folder ``root``; returns the HTML path.
 
+    Records that cannot be used are skipped with one line each to ``warn`` (standard error by
+    default), and the page says how many were skipped.
+
     Raises:
-        LabError: the folder holds no records.
+        LabError: the folder holds no usable records.
     """
     import jinja2
 
     base = Path(root)
-    manifest, records = load_records(base)
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        warn(message)
+
+    manifest, records = load_records(base, warn=note)
     if not records:
         raise LabError(f"{base}: no run records found (expected {base / 'runs'}/*.json); run a study first.")
     target_path = Path(out) if out is not None else base / "report.html"
@@ -217,7 +275,10 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     regime = ""
     builtin = (manifest or {}).get("builtin")
     if builtin:
-        claims, regime = get_builtin(builtin).check(records)
+        try:
+            claims, regime = get_builtin(builtin).check(records)
+        except (LabError, LookupError, TypeError, ValueError, ArithmeticError) as exc:
+            note(f"{base / 'study.json'}: the claims of the built-in study {builtin!r} were not checked ({exc})")
     schedules = list(dict.fromkeys((r["labels"]["schedule"], r["run"]["schedule"]) for r in records))
     v = records[0]["versions"]
     infos = {json.dumps(r["task_info"], sort_keys=True) for r in records}
@@ -236,6 +297,7 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
         schedules=schedules,
         task_info=" | ".join(sorted(infos)),
         study_json=json.dumps(manifest or {}, indent=1)[:20000],
+        notes=notes,
     )
     target_path.write_text(page, encoding="utf-8")
     return target_path

@@ -27,16 +27,93 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .checks import MAX_DEPTH, read_bounded, short, structure_problem
 from .errors import LabError
 
-__all__ = ["Store", "write_json_atomic", "RECORD_FORMAT"]
+__all__ = ["Store", "write_json_atomic", "record_problem", "RECORD_FORMAT", "MAX_RECORD_BYTES"]
 
 RECORD_FORMAT = 1
+_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_RECORD_BYTES = 1 << 30
+"""The largest record read (1 GiB: a run of 10^7 updates keeps two numbers per update)."""
+MAX_STUDY_JSON_BYTES = 64 << 20
+_RECORD_VALUES = 40_000_000
+_STRINGS = {"task": str, "optimizer": str, "schedule": str}
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _numbers(xs: Any, *, missing: bool) -> bool:
+    return isinstance(xs, list) and all(_number(x) or (missing and x is None) for x in xs)
+
+
+def record_problem(record: Any) -> str | None:
+    """Why ``record`` (parsed JSON) is not a lab record the report can use, or None if it is.
+
+    Checks the fields the report and the built-in studies read, and their types: ``format``,
+    ``key``, ``status``, ``metric``, ``mode``, ``run`` (task, optimizer, schedule, lr, seed, steps,
+    task options), ``labels``, ``final`` and ``curves`` (numbers, ``None`` where a value was not
+    finite; one evaluation value per evaluation step), ``task_info`` and ``versions``.
+
+    Example:
+        >>> record_problem({"format": 1, "key": "k", "status": "ok"})
+        "field 'metric' is missing"
+        >>> record_problem([1, 2])
+        'not a JSON object'
+    """
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    fields: dict[str, Any] = {
+        "format": int,
+        "key": str,
+        "status": str,
+        "metric": str,
+        "mode": str,
+        "run": dict,
+        "labels": dict,
+        "final": dict,
+        "curves": dict,
+        "task_info": dict,
+        "versions": dict,
+    }
+    for name, kind in fields.items():
+        if name not in record:
+            return f"field {name!r} is missing"
+        if not isinstance(record[name], kind) or isinstance(record[name], bool):
+            return f"field {name!r} has the wrong type (expected {kind.__name__})"
+    if record["format"] != RECORD_FORMAT:
+        return f"record format {record['format']} (this version reads {RECORD_FORMAT})"
+    if record["status"] not in ("ok", "diverged") or record["mode"] not in ("max", "min"):
+        return "field 'status' or 'mode' has an unknown value"
+    run, labels = record["run"], record["labels"]
+    for name in ("task", "optimizer", "schedule"):
+        if not isinstance(run.get(name), str) or not isinstance(labels.get(name), str):
+            return f"run.{name} or labels.{name} is not a string"
+    for name in ("lr", "seed", "steps"):
+        if not _number(run.get(name)):
+            return f"run.{name} is not a number"
+    if not isinstance(run.get("task_options"), dict) or not isinstance(run.get("optimizer_options"), dict):
+        return "run.task_options or run.optimizer_options is not an object"
+    if not all(isinstance(k, str) and (_number(v) or v is None) for k, v in record["final"].items()):
+        return "field 'final' holds a value that is not a number"
+    curves = record["curves"]
+    if not _numbers(curves.get("lr"), missing=False) or not _numbers(curves.get("train_loss"), missing=True):
+        return "curves.lr or curves.train_loss is not a list of numbers"
+    evals = curves.get("eval")
+    if not isinstance(evals, dict) or not _numbers(evals.get("step"), missing=False):
+        return "curves.eval.step is not a list of numbers"
+    for name, values in evals.items():
+        if not _numbers(values, missing=True) or len(values) != len(evals["step"]):
+            return f"curves.eval.{name} is not a list of numbers, one per evaluation step"
+    return None
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
@@ -63,6 +140,20 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
             os.close(dfd)
 
 
+def _read_json(path: Path, limit: int, what: str) -> tuple[Any, str | None]:
+    """``(data, None)``, or ``(None, why)``: ``"missing"``, or why the file cannot be read as JSON."""
+    if not os.path.lexists(path):
+        return None, "missing"
+    try:
+        return json.loads(read_bounded(path, limit, what=what)), None
+    except LabError as exc:
+        return None, str(exc).removeprefix(f"{path}: ")
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        return None, f"not valid JSON ({str(exc)[:80]})"
+
+
 class Store:
     """The records of one output folder."""
 
@@ -70,7 +161,14 @@ class Store:
         self.root = Path(root)
         self.runs = self.root / "runs"
 
+    @staticmethod
+    def valid_key(key: str) -> bool:
+        """A run key names a file: 1 to 64 letters, digits, ``_`` or ``-`` (the lab's are 16 hex digits)."""
+        return _KEY.fullmatch(key) is not None
+
     def path(self, key: str) -> Path:
+        if not self.valid_key(key):
+            raise LabError(f"store: a run key is 1 to 64 letters, digits, '_' or '-'. Received: {key[:80]!r}.")
         return self.runs / f"{key}.json"
 
     def has(self, key: str) -> bool:
@@ -79,17 +177,33 @@ class Store:
 
     def read(self, key: str) -> dict[str, Any] | None:
         """The record for ``key``, or None if absent or unreadable (then the run is simply redone)."""
-        try:
-            data = json.loads(self.path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) and data.get("key") == key else None
+        return self.load(key)[0]
+
+    def load(self, key: str, *, check: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+        """``(record, None)``, or ``(None, why)`` when the record is absent (``"missing"``) or unusable.
+
+        Unusable: not a regular file, over :data:`MAX_RECORD_BYTES`, not UTF-8 JSON, nested too deeply,
+        an object whose ``key`` is not ``key``, or (with ``check=True``) not the shape of a lab record
+        (:func:`record_problem`).
+        """
+        data, why = _read_json(self.path(key), MAX_RECORD_BYTES, "record")
+        if why is not None:
+            return None, why
+        too_big = structure_problem(data, max_depth=MAX_DEPTH, max_nodes=_RECORD_VALUES)
+        if too_big is not None:
+            return None, f"the record is {too_big}"
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None, f"not a lab record for key {key!r} (its 'key' field differs)"
+        problem = record_problem(data) if check else None
+        if problem is not None:
+            return None, f"not a lab record: {problem}"
+        return data, None
 
     def write(self, record: dict[str, Any]) -> None:
         """Write ``record`` (which must have a ``"key"``) atomically."""
         key = record.get("key")
         if not isinstance(key, str) or not key:
-            raise LabError(f"store: a record needs a string 'key'. Received: {key!r}.")
+            raise LabError(f"store: a record needs a string 'key'. Received: {short(key)}.")
         write_json_atomic(self.path(key), record)
 
     def clean_temporary(self) -> int:
@@ -103,15 +217,18 @@ class Store:
         return n
 
     def keys(self) -> list[str]:
-        return sorted(p.stem for p in self.runs.glob("*.json")) if self.runs.is_dir() else []
+        """The keys of the record files (``runs/<key>.json``), sorted."""
+        if not self.runs.is_dir():
+            return []
+        return sorted(p.stem for p in self.runs.glob("*.json") if self.valid_key(p.stem))
 
     def records(self, *, strict: bool = False) -> Iterator[dict[str, Any]]:
         """Every readable record, sorted by key. ``strict=True`` raises on an unreadable one."""
         for key in self.keys():
-            record = self.read(key)
+            record, problem = self.load(key)
             if record is None:
                 if strict:
-                    raise LabError(f"{self.path(key)}: not a valid lab record (unreadable JSON or wrong key).")
+                    raise LabError(f"{self.path(key)}: not a valid lab record ({problem}).")
                 continue
             yield record
 
@@ -119,8 +236,14 @@ class Store:
         write_json_atomic(self.root / "study.json", study)
 
     def read_study(self) -> dict[str, Any] | None:
-        try:
-            data = json.loads((self.root / "study.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
+        """The manifest ``study.json``, or None if absent or unreadable."""
+        return self.load_study()[0]
+
+    def load_study(self) -> tuple[dict[str, Any] | None, str | None]:
+        """``(manifest, None)``, or ``(None, why)`` when ``study.json`` is absent (``"missing"``) or unreadable."""
+        data, why = _read_json(self.root / "study.json", MAX_STUDY_JSON_BYTES, "manifest")
+        if why is not None:
+            return None, why
+        if not isinstance(data, dict) or structure_problem(data) is not None:
+            return None, "not a study manifest (a JSON object of bounded size)"
+        return data, None

@@ -77,7 +77,7 @@ def run_study(
     store.write_study(doc)
     pending: list[RunSpec] = []
     for run, key in zip(runs, keys, strict=True):
-        record = store.read(key)
+        record, _ = store.load(key, check=True)  # unreadable or of the wrong shape: trained again
         if record is None:
             pending.append(run)
         elif record.get("labels") != run.labels():  # same result, new names: keep the report in step
