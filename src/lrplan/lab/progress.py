@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = ["ProgressView"]
@@ -52,6 +53,14 @@ class ProgressView:
         if name not in self.bars:
             self.bars[name] = self.progress.add_task(name[:90], total=steps)
         self.progress.update(self.bars[name], completed=step)
+
+    def status(self, text: str, *, notice: bool = False) -> None:
+        """A line about what the sweep does besides training; a notice is printed (to standard error)
+        also without progress bars."""
+        if self.enabled:
+            self.progress.console.print(text, style=None if notice else "dim", highlight=False, markup=False)
+        elif notice:
+            print(f"lab: {text}", file=sys.stderr)
 
     def finished(self, spec: dict[str, Any]) -> None:
         if not self.enabled:

@@ -23,13 +23,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .backends import get_backend
+from .backends import Feed, get_backend
 from .errors import LabError
 from .progress import ProgressView
 from .store import Store
 from .study import RunSpec, Study
 
 __all__ = ["run_study", "SweepSummary"]
+
+
+class _SweepFeed(Feed):
+    """The pending runs of a sweep: records go to the store, progress to the display."""
+
+    def __init__(self, specs: list[dict[str, Any]], store: Store, view: ProgressView) -> None:
+        super().__init__(specs)
+        self.store, self.view = store, view
+
+    def record(self, spec: dict[str, Any], record: dict[str, Any]) -> None:
+        self.store.write(record)
+        self.view.finished(spec)
+
+    def progress(self, spec: dict[str, Any], step: int, steps: int) -> None:
+        self.view.update(spec, step, steps)
+
+    def status(self, text: str, *, notice: bool = False) -> None:
+        self.view.status(text, notice=notice)
 
 
 @dataclass
@@ -89,5 +107,5 @@ def run_study(
     specs = [r.to_dict() for r in pending]
     if specs:
         with ProgressView(enabled=progress, total=len(runs), done=len(runs) - len(pending), title=study.name) as view:
-            impl.run(specs, thread_count, store.write, view.update, view.finished)
+            impl.run(_SweepFeed(specs, store, view), thread_count)
     return SweepSummary(len(runs), len(runs) - len(pending), len(pending), time.perf_counter() - start, store.root)
