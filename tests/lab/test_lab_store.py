@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -53,7 +54,9 @@ def test_atomic_write_leaves_old_record_when_the_write_fails(tmp_path, monkeypat
 def test_temporary_and_corrupt_files_are_ignored_and_cleaned(tmp_path):
     store = Store(tmp_path)
     store.runs.mkdir(parents=True)
-    (store.runs / ".abc.json.x1.tmp").write_text('{"key": "abc", "par')  # a write killed half-way
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = platform.node().replace("~", "-")
+    (store.runs / f".abc.json~{host}~{gone.stdout.strip()}~x1.tmp").write_text('{"key": "abc", "par')  # killed
     (store.runs / "bad.json").write_text('{"key": "bad", "trunc')  # not written by the store
     (store.runs / "other.json").write_text('{"key": "not-other"}')
     assert not store.has("abc") and not store.has("bad") and not store.has("other")

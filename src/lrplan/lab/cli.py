@@ -136,7 +136,9 @@ def run(
             folder = out or Path("lab-results") / st.name
             summary = run_study(st, folder, **options)
             typer.echo(
-                f"{summary.trained} runs trained, {summary.skipped} already finished, in {summary.seconds:.1f} s -> {folder}"
+                f"{summary.trained} runs trained, {summary.skipped} already finished"
+                + (f", {summary.elsewhere} finished by another process" if summary.elsewhere else "")
+                + f", in {summary.seconds:.1f} s -> {folder}"
             )
         if report:
             typer.echo(f"report: {write_report(folder)}")

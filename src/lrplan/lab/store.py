@@ -5,11 +5,20 @@ Layout of an output folder::
     DIR/study.json          the study that was run (the last one, for the report)
     DIR/runs/<key>.json     one record per finished run; <key> hashes the run's full config
 
+    DIR/runs/<key>.claim    while a run trains: held (locked) by the process training it
+
 A record is written to a temporary file in the same folder, flushed and ``fsync``-ed, then renamed
 over the final name with :func:`os.replace` (atomic on POSIX and Windows), and the folder is
 ``fsync``-ed. A process killed at any moment therefore leaves either the complete record or no
-record (plus, at worst, a ``.tmp`` file that the next sweep deletes); a sweep restarted on the same
-folder skips every run whose record exists.
+record (plus, at worst, a ``.tmp`` file that a later sweep deletes once its writer is gone); a sweep
+restarted on the same folder skips every run whose record exists.
+
+Several sweeps may run on one folder at once (``lab run`` twice, or on several machines sharing the
+folder): a sweep claims each run before training it with an exclusive ``flock`` on
+``runs/<key>.claim``, held until the record is written. The operating system drops the lock when its
+holder dies, so a run whose claimant was killed is taken over by the next sweep that asks; runs
+claimed by a live process are left to it and waited for. A temporary file names its writer
+(``.<name>~<host>~<pid>~<random>.tmp``), so a sweep deletes only those of writers no longer alive.
 
 Example:
     >>> import tempfile
@@ -27,16 +36,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import re
-import tempfile
+import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
+
 from .checks import MAX_DEPTH, read_bounded, short, structure_problem
 from .errors import LabError
 
-__all__ = ["Store", "write_json_atomic", "record_problem", "RECORD_FORMAT", "MAX_RECORD_BYTES"]
+__all__ = ["Store", "Claim", "write_json_atomic", "record_problem", "RECORD_FORMAT", "MAX_RECORD_BYTES"]
 
 RECORD_FORMAT = 1
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -116,12 +132,39 @@ def record_problem(record: Any) -> str | None:
     return None
 
 
+_HOST = platform.node().replace("~", "-") or "host"
+_STALE_S = 3600.0  # a temporary file of another host is deleted after an hour (writes take seconds)
+
+
+def _temporary_name(target: Path) -> Path:
+    return target.parent / f".{target.name}~{_HOST}~{os.getpid()}~{secrets.token_hex(4)}.tmp"
+
+
+def _writer_alive(path: Path) -> bool:
+    """Whether the process that wrote the temporary file ``path`` may still be writing it."""
+    parts = path.name[1:].removesuffix(".tmp").rsplit("~", 3)
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return True
+    if len(parts) != 4 or parts[1] != _HOST or not parts[2].isdigit():
+        return age < _STALE_S  # another machine's, or an older naming: only its age tells
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
+
+
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
     """Write ``obj`` as JSON to ``path`` atomically: temp file in the same folder, fsync, os.replace."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(obj, indent=1, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = _temporary_name(target)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -138,6 +181,24 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+class Claim:
+    """This process's exclusive claim on one run (see :meth:`Store.claim`)."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    def release(self, *, finished: bool) -> None:
+        """Let the run go: ``finished=True`` after its record was written (the claim file is removed),
+        ``False`` if it was not trained (the file stays, unlocked, for the next claimant)."""
+        if self._fd < 0:
+            return
+        if finished:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        os.close(self._fd)  # drops the lock
+        self._fd = -1
 
 
 def _read_json(path: Path, limit: int, what: str) -> tuple[Any, str | None]:
@@ -207,14 +268,48 @@ class Store:
         write_json_atomic(self.path(key), record)
 
     def clean_temporary(self) -> int:
-        """Delete ``.tmp`` files left by a killed process; returns how many were removed."""
+        """Delete ``.tmp`` files whose writer is gone (killed mid-write); returns how many were removed.
+
+        A temporary file of a live process (another sweep writing a record right now) is left alone.
+        """
         n = 0
         if self.runs.is_dir():
             for p in self.runs.glob(".*.tmp"):
-                with contextlib.suppress(OSError):
-                    p.unlink()
-                    n += 1
+                if not _writer_alive(p):
+                    with contextlib.suppress(OSError):
+                        p.unlink()
+                        n += 1
         return n
+
+    def claim(self, key: str) -> Claim | None:
+        """Claim the run ``key`` for this process, or None if a live process holds it.
+
+        The claim is an exclusive, non-blocking ``flock`` on ``runs/<key>.claim``; the operating
+        system drops it when the holder exits or dies. The caller checks for a record after
+        claiming (the holder before it may have finished the run) and releases the claim with
+        :meth:`Claim.release`. Without ``fcntl`` (Windows) every claim succeeds: one sweep per folder.
+        """
+        path = self.path(key).with_suffix(".claim")
+        self.runs.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:  # held by a live process
+                    os.close(fd)
+                    return None
+            try:  # the holder before us may have removed the file after finishing: claim the new one
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        with contextlib.suppress(OSError):  # who holds it, for people looking at the folder
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{_HOST} {os.getpid()} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode())
+        return Claim(path, fd)
 
     def keys(self) -> list[str]:
         """The keys of the record files (``runs/<key>.json``), sorted."""
