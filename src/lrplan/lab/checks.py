@@ -10,8 +10,8 @@ Example:
     (True, False)
     >>> Bound(1, 4096, integer=True).describe()
     'an integer in [1, 4096]'
-    >>> Bound(0.0, integer=False).check(float("inf"))
-    False
+    >>> Bound(0.0, integer=False).check(float("inf")), Bound(0.0).check(10**400)
+    (False, False)
     >>> short(list(range(1000)))
     '[0, 1, 2, 3, 4, 5, ...]'
 """
@@ -22,6 +22,7 @@ import math
 import os
 import reprlib
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +54,10 @@ def is_int(x: Any) -> bool:
 
 
 def is_number(x: Any) -> bool:
-    """A finite int or float that is not a bool."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    """A finite int or float that is not a bool (an int too large for a float is not finite)."""
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return is_int(x) and -sys.float_info.max <= x <= sys.float_info.max
 
 
 def _number_text(x: float) -> str:
