@@ -171,3 +171,20 @@ def test_store_refuses_keys_that_are_not_file_names(tmp_path):
     with pytest.raises(LabError, match=r"store: a run key is 1 to 64 letters, digits, '_' or '-'. Received: '../x'."):
         store.write({"key": "../x"})
     assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_records_are_as_readable_as_the_umask_allows(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        store = Store(tmp_path)
+        store.write({"key": "k1", "status": "ok"})
+        write_json_atomic(tmp_path / "study.json", {"keys": []})
+        claim = store.claim("k2")
+    finally:
+        os.umask(old)
+    assert oct(store.path("k1").stat().st_mode & 0o777) == oct(mode)
+    assert oct((tmp_path / "study.json").stat().st_mode & 0o777) == oct(mode)
+    assert oct((store.runs / "k2.claim").stat().st_mode & 0o777) == oct(mode)
+    claim.release(finished=False)

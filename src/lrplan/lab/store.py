@@ -159,12 +159,16 @@ def _writer_alive(path: Path) -> bool:
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as JSON to ``path`` atomically: temp file in the same folder, fsync, os.replace."""
+    """Write ``obj`` as JSON to ``path`` atomically: temp file in the same folder, fsync, os.replace.
+
+    The file gets the permissions the user's umask allows (0644 under umask 022), like any file the
+    user writes, so results can be shared and read by other accounts.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(obj, indent=1, allow_nan=False)
     tmp = _temporary_name(target)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -292,7 +296,7 @@ class Store:
         path = self.path(key).with_suffix(".claim")
         self.runs.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
             if fcntl is not None:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
