@@ -1,5 +1,6 @@
 """The report: HTML with curves, a results table and the claims; it renders in headless Chromium."""
 
+import base64
 import json
 import math
 import re
@@ -28,8 +29,11 @@ def report(tmp_path_factory):
 
 def test_report_has_curves_table_claims_and_configuration(report):
     html = report.read_text()
-    assert (report.parent / "digits-mlp-30.png").stat().st_size > 10_000
-    assert html.count("<img ") == 1 and 'src="digits-mlp-30.png"' in html
+    # one figure, embedded: the page is a single file with no external image link
+    assert html.count("<img ") == 1 and html.count('src="') == 1
+    png = base64.b64decode(re.search(r'<img data-figure="digits-mlp-30" src="data:image/png;base64,([^"]+)"', html)[1])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+    assert list(report.parent.glob("*.png")) == []
     # one table row per optimizer x schedule, with mean ± std over the 2 seeds
     for schedule in ("constant", "inverse-sqrt (T5)", "linear to floor", "exponential"):
         assert f"<td>{schedule}</td>" in html

@@ -43,7 +43,7 @@ REPORT_TEMPLATE = """<!doctype html>
 {% endif %}
 {% for section in sections %}
 <h2>{{ section.title }}</h2>
-<img src="{{ section.image }}" alt="learning rate, loss and {{ section.metric }} curves for {{ section.title }}">
+<img data-figure="{{ section.figure }}" src="data:image/png;base64,{{ section.image }}" alt="learning rate, loss and {{ section.metric }} curves for {{ section.title }}">
 <table>
 <tr><th>optimizer</th><th>schedule</th><th>peak lr</th><th>seeds</th><th>final {{ section.metric }}{% if section.mode == 'max' %} ↑{% else %} ↓{% endif %}</th>
 <th>final val loss</th><th>final train loss</th><th>steps to {{ section.metric }} {{ section.target_text }}</th></tr>

@@ -1,7 +1,9 @@
 """The HTML report of a results folder: curves, a results table, the claims and the configuration.
 
-``write_report(DIR)`` reads ``DIR/study.json`` and ``DIR/runs/*.json`` and writes ``DIR/report.html``
-with one PNG per task (matplotlib, Agg backend): learning rate, training loss (smoothed), validation
+``write_report(DIR)`` reads ``DIR/study.json`` and ``DIR/runs/*.json`` and writes ``DIR/report.html``,
+a single self-contained file (figures embedded as ``data:`` URIs, no external links), with one PNG
+figure per task (matplotlib, Agg backend), each ``<img>`` named by a ``data-figure`` attribute
+(``<task>-<steps>``): learning rate, training loss (smoothed), validation
 loss and the task's metric against the step, as the mean over seeds with a band of one standard
 deviation, one column per optimizer. The table gives the final metric, validation and training loss
 (mean ± std over seeds) and the steps needed to reach the task's target (mean over the seeds that
@@ -10,7 +12,9 @@ reached it). For built-in studies it lists each claim, whether the run met it, a
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
+import io
 import json
 import math
 import os
@@ -117,7 +121,8 @@ def _band(curves: list[list[float]]) -> tuple[list[float], list[float], list[flo
     return mean, lo, hi
 
 
-def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: str) -> None:
+def _figure(groups: dict[GroupKey, list[dict[str, Any]]], metric: str) -> str:
+    """The curves of one section as a PNG, base64-encoded for a ``data:`` URI."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,8 +168,10 @@ def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: st
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 3 * len(columns), 4), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
-    fig.savefig(path, dpi=90)
+    png = io.BytesIO()
+    fig.savefig(png, dpi=90, format="png")
     plt.close(fig)
+    return base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def _fmt(values: Sequence[float | None], scale: float = 1.0, digits: int = 3) -> str:
@@ -186,7 +193,7 @@ def _final_train(record: dict[str, Any]) -> float | None:
 def write_report(
     root: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, warn: Warn = _warn_stderr
 ) -> Path:
-    """Write ``report.html`` (and its PNGs) for the results folder ``root``; returns the HTML path.
+    """Write ``report.html`` (figures embedded) for the results folder ``root``; returns the HTML path.
 
     Records that cannot be used are skipped with one line each to ``warn`` (standard error by
     default), and the page says how many were skipped.
@@ -227,8 +234,8 @@ def write_report(
             default_target = None
         target = targets.get(task_name, default_target)
         groups = group(rs)
-        image = f"{_slug(task_label)}-{steps}.png"
-        _figure(target_path.parent / image, groups, metric)
+        figure = f"{_slug(task_label)}-{steps}"
+        image = _figure(groups, metric)
         rows = []
         best_value = None
         for key, grs in groups.items():
@@ -263,6 +270,7 @@ def write_report(
         sections.append(
             {
                 "title": f"{task_label} · {steps} steps",
+                "figure": figure,
                 "image": image,
                 "metric": metric,
                 "mode": mode,
