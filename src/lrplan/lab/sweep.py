@@ -165,7 +165,9 @@ def run_study(
     specs = [r.to_dict() for r in pending]
     trained = elsewhere = 0
     if specs:
-        with ProgressView(enabled=progress, total=len(runs), done=len(runs) - len(pending), title=study.name) as view:
+        steps = sum(spec["steps"] for spec in specs)
+        done = len(runs) - len(pending)
+        with ProgressView(enabled=progress, total=len(runs), done=done, title=study.name, steps=steps) as view:
             feed = _SweepFeed(specs, store, view)
             try:
                 impl.run(feed, thread_count)
