@@ -260,3 +260,44 @@ def test_progress_shows_the_start_up_phase_then_runs_and_an_eta():
     main = next(line for line in one_done.splitlines() if line.startswith("demo"))
     assert "runs 2/3" in main  # the main bar: 150 of 200 steps done, whatever the runs' order
     assert view.progress.tasks[0].completed == 150
+
+
+BLOCK = """
+import sys
+from importlib.abc import MetaPathFinder
+
+class Missing(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}")
+        return None
+
+sys.meta_path.insert(0, Missing())
+from lrplan.lab.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(
+    "blocked, args, names",
+    [
+        ({"torch"}, ["demo"], "torch"),
+        ({"sklearn", "jinja2"}, ["demo"], "scikit-learn, jinja2"),
+        ({"torch"}, ["run", "quick"], "torch"),
+        ({"jinja2"}, ["run", "quick"], "jinja2"),
+        ({"matplotlib"}, ["report", "."], "matplotlib"),
+    ],
+)
+def test_lab_commands_check_their_extra_before_starting_anything(tmp_path, blocked, args, names):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    code = BLOCK.format(blocked=blocked)
+    extra = [] if args[0] == "report" else ["--out", str(out)]
+    result = subprocess.run([sys.executable, "-c", code, *args, *extra], capture_output=True, text=True, cwd=tmp_path)
+    which = "is" if "," not in names else "are"
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: the lab needs {names}, which {which} not installed: pip install 'lrplan[lab]'\n"
+    assert result.stdout == "" and not out.exists() and os.listdir(tmp_path) == []
