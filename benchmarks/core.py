@@ -66,8 +66,8 @@ def main() -> None:
         f"ratio {t_ours / t_floor:.2f}x (goal <= 5x)"
     )
 
-    t_vec = best(lambda: SCHEDULE(steps), number=1, repeat=5)
-    t_np = best(lambda: numpy_form(steps), number=1, repeat=5)
+    t_vec = best(lambda: SCHEDULE(steps), number=1, repeat=15)
+    t_np = best(lambda: numpy_form(steps), number=1, repeat=15)
     print(
         f"(b) 1,000,000 steps, NumPy: lrplan {t_vec * 1e3:7.1f} ms   hand-written {t_np * 1e3:7.1f} ms   "
         f"ratio {t_vec / t_np:.2f}x (goal <= 1.5x)"

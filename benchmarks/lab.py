@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from lrplan.lab.idx import write_idx
-from lrplan.lab.runner import run_study, train
+from lrplan.lab.run import train
 from lrplan.lab.study import study_from_dict
+from lrplan.lab.sweep import run_study
 
 
 def fake_mnist(root: Path, n: int = 2000) -> None:

@@ -79,6 +79,15 @@ EXAMPLES: dict[str, L.Schedule] = {
     ),
     "quantize": L.quantize(L.cosine(init_value=1.0, decay_steps=10), unit_steps=4),
     "range_test": L.range_test_schedule(min_value=1e-6, max_value=1.0, steps=100),
+    "cosine_restarts_fixed_floor": L.cosine_restarts_fixed_floor(
+        init_value=1.0, decay_steps=10, end_value=0.1, period_mult=2.0, peak_decay=0.5
+    ),
+    "polynomial_cycle": L.polynomial_cycle(init_value=1.0, end_value=0.1, decay_steps=15, power=2.0),
+    # A plateau is a schedule too: plateau(step) is the value before any reduction (its base schedule's).
+    "plateau": L.plateau(
+        L.warmup(L.cosine(init_value=0.1, decay_steps=100, end_value=1e-3), steps=10), patience=2, factor=0.5
+    ),
+    "plateau_keras": L.plateau(0.05, mode="max", compat="keras", cooldown=1, threshold=0.01, min_value=1e-4),
 }
 
 
@@ -95,14 +104,3 @@ def steps_for(schedule: L.Schedule, n: int = 0) -> np.ndarray:
             if p + d >= 0:
                 grid.add(int(p) + d)
     return np.array(sorted(grid))
-
-
-# Primitives that framework presets need (lrplan.schedules.framework).
-EXAMPLES.update(
-    {
-        "cosine_restarts_fixed_floor": L.cosine_restarts_fixed_floor(
-            init_value=1.0, decay_steps=10, end_value=0.1, period_mult=2.0, peak_decay=0.5
-        ),
-        "polynomial_cycle": L.polynomial_cycle(init_value=1.0, end_value=0.1, decay_steps=15, power=2.0),
-    }
-)

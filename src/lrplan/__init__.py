@@ -14,15 +14,14 @@ Example:
     True
 """
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
-
 from . import fields as fields
+from ._base import Derived as Derived
 from ._base import Schedule as Schedule
 from ._compose import Clip as Clip
 from ._compose import Cooldown as Cooldown
 from ._compose import Join as Join
 from ._compose import Product as Product
+from ._compose import Quantize as Quantize
 from ._compose import Scale as Scale
 from ._compose import Shift as Shift
 from ._compose import Warmup as Warmup
@@ -43,6 +42,7 @@ from ._registry import registered as registered
 from ._serialize import from_config as from_config
 from ._serialize import to_config as to_config
 from ._spec import parse as parse
+from ._version import __version__ as __version__
 from .schedules.basic import Anneal as Anneal
 from .schedules.basic import Constant as Constant
 from .schedules.basic import Exponential as Exponential
@@ -53,15 +53,14 @@ from .schedules.basic import Polynomial as Polynomial
 from .schedules.basic import PowerLaw as PowerLaw
 from .schedules.basic import StepDecay as StepDecay
 from .schedules.cosine import Cosine as Cosine
-from .schedules.cosine import CosineRestarts as CosineRestarts
 from .schedules.cosine import OneCycle as OneCycle
+from .schedules.cyclic import CosineWave as CosineWave
 from .schedules.cyclic import Cyclic as Cyclic
-from .schedules.framework import CosineRestartsFixedFloor as CosineRestartsFixedFloor
-from .schedules.framework import PolynomialCycle as PolynomialCycle
-from .schedules.research import CosineHardRestarts as CosineHardRestarts
-from .schedules.research import CosineWave as CosineWave
-from .schedules.research import CycleAnneal as CycleAnneal
-from .schedules.research import Quantize as Quantize
+from .schedules.cyclic import PolynomialCycle as PolynomialCycle
+from .schedules.restarts import CosineHardRestarts as CosineHardRestarts
+from .schedules.restarts import CosineRestarts as CosineRestarts
+from .schedules.restarts import CosineRestartsFixedFloor as CosineRestartsFixedFloor
+from .schedules.restarts import CycleAnneal as CycleAnneal
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.wsd import Wsd as Wsd
 
@@ -95,14 +94,12 @@ cosine_hard_restarts = CosineHardRestarts
 cycle_anneal = CycleAnneal
 quantize = Quantize
 range_test_schedule = RangeTestSchedule
+plateau = Plateau
 
-try:
-    __version__ = _version("lrplan")
-except _PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "Schedule",
+    "Derived",
     "Ops",
     "fields",
     "LrplanError",
@@ -175,6 +172,7 @@ __all__ = [
     "cycle_anneal",
     "quantize",
     "range_test_schedule",
+    "plateau",
     "suggest_lr",
     "plot_range_test",
     "__version__",

@@ -1,27 +1,32 @@
-"""Combinators: schedules built from schedules by nesting, never by chaining state."""
+"""Combinators: schedules built from schedules by nesting, never by chaining state.
+
+Each combinator writes its formula once (``formula``) and, where ``benchmarks/core.py`` shows it pays,
+walks its children on Python floats (``python_formula``) without the generic ``ops``.
+"""
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 from . import fields
 from ._base import Schedule
-from ._ops import Ops
-from ._registry import register
+from ._ops import PY, Ops
+from ._registry import builtin
 from ._shapes import DECAY_SHAPES, WARMUP_SHAPES, interp, rise
-from ._validate import fail
+from ._validate import fail, require_nonnegative
 
-__all__ = ["Warmup", "Join", "Scale", "Product", "Clip", "Shift", "Cooldown", "sequence"]
+__all__ = ["Warmup", "Join", "Scale", "Product", "Clip", "Shift", "Cooldown", "Quantize", "sequence"]
 
 
 def _shifted(points: tuple[float, ...], by: float, below: float = math.inf) -> list[float]:
     return [p + by for p in points if p + by < below]
 
 
-@register("warmup", _builtin=True)
+@builtin("warmup")
 @fields.schedule_dataclass
 class Warmup(Schedule):
     r"""Prepend a warmup to any schedule; the wrapped schedule starts its own clock when the warmup ends.
@@ -57,33 +62,35 @@ class Warmup(Schedule):
     init_value: float = fields.value(default=0.0)
     shape: str = fields.choice(WARMUP_SHAPES, default="linear")
 
-    def _check(self) -> None:
-        target = self.schedule._scalar(0.0)
-        if self.shape == "exponential" and self.steps > 0 and (self.init_value <= 0 or target <= 0):
-            raise fail(
-                "warmup",
-                "init_value",
-                "> 0, and the wrapped schedule's first value > 0, with shape='exponential'",
-                self.init_value,
-            )
-        object.__setattr__(self, "_target", target)
+    def validate(self) -> None:
+        if self.shape == "exponential" and self.steps > 0:
+            if self.init_value <= 0 or self.schedule.python_formula(0.0) <= 0:
+                raise self.config_error(
+                    "init_value",
+                    "> 0, and the wrapped schedule's first value > 0, with shape='exponential'",
+                    self.init_value,
+                )
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    @functools.cached_property
+    def _target(self) -> float:
+        """The wrapped schedule's first value, where the warmup ends."""
+        return self.schedule.python_formula(0.0)
+
+    def formula(self, s: Any, ops: Ops) -> Any:
         w = self.steps
         if w == 0:
-            return self.schedule._f(s, ops)
-        after = self.schedule._f(ops.maximum(s - w, 0.0), ops)
-        warm = rise(ops, self.init_value, self.__dict__["_target"], ops.minimum(s / w, 1.0), self.shape)
+            return self.schedule.formula(s, ops)
+        after = self.schedule.formula(ops.maximum(s - w, 0.0), ops)
+        warm = rise(ops, self.init_value, self._target, ops.minimum(s / w, 1.0), self.shape)
         return ops.where(s < w, warm, after)
 
-    def _scalar(self, s: float) -> float:
+    def python_formula(self, s: float) -> float:
         w = self.steps
         if s >= w:
-            return self.schedule._scalar(s - w)
+            return self.schedule.python_formula(s - w)
         if self.shape == "linear":
-            target: float = self.__dict__["_target"]
-            return self.init_value + (target - self.init_value) * (s / w)
-        return float(self._f(s, _PY))
+            return self.init_value + (self._target - self.init_value) * (s / w)
+        return float(self.formula(s, PY))
 
     @property
     def horizon(self) -> float | None:
@@ -99,7 +106,7 @@ class Warmup(Schedule):
         return tuple(head + _shifted(self.schedule.continuous_at(), self.steps))
 
 
-@register("join", _builtin=True)
+@builtin("join")
 @fields.schedule_dataclass
 class Join(Schedule):
     r"""Run schedules one after another; each child counts steps from its own start (optax's ``join_schedules``).
@@ -125,26 +132,25 @@ class Join(Schedule):
     schedules: Sequence[Schedule] = fields.schedules(kw_only=False)
     boundaries: Sequence[float] = fields.reals(default=())
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if len(self.boundaries) != len(self.schedules) - 1:
-            raise fail(
-                "join",
+            raise self.config_error(
                 "boundaries",
                 f"{len(self.schedules) - 1} step(s), one fewer than `schedules`",
                 list(self.boundaries),
             )
         if any(b2 < b1 for b1, b2 in zip(self.boundaries, self.boundaries[1:], strict=False)):
-            raise fail("join", "boundaries", "non-decreasing", list(self.boundaries))
+            raise self.config_error("boundaries", "non-decreasing", list(self.boundaries))
 
-    def _f(self, s: Any, ops: Ops) -> Any:
-        out = self.schedules[0]._f(s, ops)
+    def formula(self, s: Any, ops: Ops) -> Any:
+        out = self.schedules[0].formula(s, ops)
         for b, child in zip(self.boundaries, self.schedules[1:], strict=True):
-            out = ops.where(s >= b, child._f(ops.maximum(s - b, 0.0), ops), out)
+            out = ops.where(s >= b, child.formula(ops.maximum(s - b, 0.0), ops), out)
         return out
 
-    def _scalar(self, s: float) -> float:
+    def python_formula(self, s: float) -> float:
         i = bisect.bisect_right(self.boundaries, s)
-        return self.schedules[i]._scalar(s - self.boundaries[i - 1] if i else s)
+        return self.schedules[i].python_formula(s - self.boundaries[i - 1] if i else s)
 
     @property
     def horizon(self) -> float | None:
@@ -202,8 +208,6 @@ def sequence(phases: Sequence[tuple[Schedule, float | None]]) -> Schedule:
         if duration is None and not last:
             raise fail("sequence", f"phases[{i}]", "given a duration (only the last phase may use None)", item)
         if duration is not None:
-            from ._validate import require_nonnegative
-
             duration = require_nonnegative("sequence", f"phases[{i}] duration", duration)
             if duration == 0 and not (last and not schedules):
                 continue
@@ -212,11 +216,11 @@ def sequence(phases: Sequence[tuple[Schedule, float | None]]) -> Schedule:
         schedules.append(sched)
         at += 0.0 if duration is None else duration
     if len(schedules) == 1:
-        return fields._require_schedule("sequence", "phases[0]", schedules[0])  # type: ignore[no-any-return]
+        return fields.require_schedule("sequence", "phases[0]", schedules[0])
     return Join(schedules, boundaries=[int(b) if float(b).is_integer() else b for b in bounds])
 
 
-@register("scale", _builtin=True)
+@builtin("scale")
 @fields.schedule_dataclass
 class Scale(Schedule):
     r"""Multiply a schedule by a constant: :math:`\eta(s) = c\, f(s)`. ``0.5 * schedule`` builds one.
@@ -234,11 +238,11 @@ class Scale(Schedule):
     schedule: Schedule = fields.schedule(kw_only=False)
     factor: float = fields.value()
 
-    def _f(self, s: Any, ops: Ops) -> Any:
-        return self.schedule._f(s, ops) * self.factor
+    def formula(self, s: Any, ops: Ops) -> Any:
+        return self.schedule.formula(s, ops) * self.factor
 
-    def _scalar(self, s: float) -> float:
-        return self.schedule._scalar(s) * self.factor
+    def python_formula(self, s: float) -> float:
+        return self.schedule.python_formula(s) * self.factor
 
     @property
     def horizon(self) -> float | None:
@@ -251,7 +255,7 @@ class Scale(Schedule):
         return self.schedule.continuous_at()
 
 
-@register("product", _builtin=True)
+@builtin("product")
 @fields.schedule_dataclass
 class Product(Schedule):
     r"""The pointwise product of schedules: :math:`\eta(s) = \prod_i f_i(s)`. ``a * b`` builds one.
@@ -270,16 +274,16 @@ class Product(Schedule):
 
     schedules: Sequence[Schedule] = fields.schedules(kw_only=False)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
-        out = self.schedules[0]._f(s, ops)
+    def formula(self, s: Any, ops: Ops) -> Any:
+        out = self.schedules[0].formula(s, ops)
         for child in self.schedules[1:]:
-            out = out * child._f(s, ops)
+            out = out * child.formula(s, ops)
         return out
 
-    def _scalar(self, s: float) -> float:
-        out = self.schedules[0]._scalar(s)
+    def python_formula(self, s: float) -> float:
+        out = self.schedules[0].python_formula(s)
         for child in self.schedules[1:]:
-            out *= child._scalar(s)
+            out *= child.python_formula(s)
         return out
 
     @property
@@ -295,7 +299,7 @@ class Product(Schedule):
         return tuple(sorted(set.intersection(*sets))) if sets else ()
 
 
-@register("clip", _builtin=True)
+@builtin("clip")
 @fields.schedule_dataclass
 class Clip(Schedule):
     r"""Clamp a schedule: :math:`\eta(s) = \min(\max(f(s), \eta_{min}), \eta_{max})`.
@@ -316,14 +320,14 @@ class Clip(Schedule):
     min_value: float | None = fields.optional_value(default=None)
     max_value: float | None = fields.optional_value(default=None)
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.min_value is None and self.max_value is None:
-            raise fail("clip", "min_value", "given (or max_value): a clip needs at least one bound", None)
+            raise self.config_error("min_value", "given (or max_value): a clip needs at least one bound", None)
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise fail("clip", "min_value", f"<= max_value={self.max_value!r}", self.min_value)
+            raise self.config_error("min_value", f"<= max_value={self.max_value!r}", self.min_value)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
-        v = self.schedule._f(s, ops)
+    def formula(self, s: Any, ops: Ops) -> Any:
+        v = self.schedule.formula(s, ops)
         if self.min_value is not None:
             v = ops.maximum(v, self.min_value)
         if self.max_value is not None:
@@ -341,7 +345,7 @@ class Clip(Schedule):
         return self.schedule.continuous_at()
 
 
-@register("shift", _builtin=True)
+@builtin("shift")
 @fields.schedule_dataclass
 class Shift(Schedule):
     r"""Shift a schedule in time: :math:`\eta(s) = f(\max(s - d, 0))`.
@@ -363,11 +367,11 @@ class Shift(Schedule):
     schedule: Schedule = fields.schedule(kw_only=False)
     steps: float = fields.real()
 
-    def _f(self, s: Any, ops: Ops) -> Any:
-        return self.schedule._f(ops.maximum(s - self.steps, 0.0), ops)
+    def formula(self, s: Any, ops: Ops) -> Any:
+        return self.schedule.formula(ops.maximum(s - self.steps, 0.0), ops)
 
-    def _scalar(self, s: float) -> float:
-        return self.schedule._scalar(max(s - self.steps, 0.0))
+    def python_formula(self, s: float) -> float:
+        return self.schedule.python_formula(max(s - self.steps, 0.0))
 
     @property
     def horizon(self) -> float | None:
@@ -381,7 +385,7 @@ class Shift(Schedule):
         return tuple(p for p in _shifted(self.schedule.continuous_at(), self.steps) if p > 0)
 
 
-@register("cooldown", _builtin=True)
+@builtin("cooldown")
 @fields.schedule_dataclass
 class Cooldown(Schedule):
     r"""Anneal any schedule to ``end_value`` from step ``start`` over ``steps`` steps.
@@ -425,12 +429,12 @@ class Cooldown(Schedule):
     end_value: float = fields.value(default=0.0)
     shape: str = fields.choice(DECAY_SHAPES, default="linear")
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.shape == "exponential" and self.end_value <= 0:
-            raise fail("cooldown", "end_value", "> 0 with shape='exponential'", self.end_value)
+            raise self.config_error("end_value", "> 0 with shape='exponential'", self.end_value)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
-        v = self.schedule._f(s, ops)
+    def formula(self, s: Any, ops: Ops) -> Any:
+        v = self.schedule.formula(s, ops)
         t0, d = self.start, self.steps
         if d == 0:
             return ops.where(s < t0, v, self.end_value)
@@ -443,15 +447,15 @@ class Cooldown(Schedule):
             cooled = interp(ops, v, self.end_value, q, self.shape)
         return ops.where(s < t0, v, ops.where(s >= t0 + d, self.end_value, cooled))
 
-    def _scalar(self, s: float) -> float:
+    def python_formula(self, s: float) -> float:
         if s < self.start:
-            return self.schedule._scalar(s)
+            return self.schedule.python_formula(s)
         if s >= self.start + self.steps:
             return float(self.end_value)
         if self.shape == "linear":
             q = (s - self.start) / self.steps
-            return self.end_value + (self.schedule._scalar(s) - self.end_value) * (1.0 - q)
-        return float(self._f(s, _PY))
+            return self.end_value + (self.schedule.python_formula(s) - self.end_value) * (1.0 - q)
+        return float(self.formula(s, PY))
 
     @property
     def horizon(self) -> float | None:
@@ -471,4 +475,38 @@ class Cooldown(Schedule):
         return tuple(sorted(set(inner) | ends))
 
 
-from ._ops import PY as _PY  # noqa: E402
+@builtin("quantize")
+@fields.schedule_dataclass
+class Quantize(Schedule):
+    r"""Evaluate a schedule at whole units of ``unit_steps`` steps: :math:`\eta(s) = f(\lfloor s / U \rfloor)`.
+
+    The wrapped schedule counts units (epochs), the result counts steps (optimizer updates), and the
+    value is constant within each unit: timm's ``t_in_epochs=True`` with ``U`` updates per epoch.
+
+    Args:
+        schedule: :math:`f`, in units.
+        unit_steps: :math:`U` (> 0), steps per unit.
+
+    Example:
+        >>> import lrplan
+        >>> s = lrplan.quantize(lrplan.linear(init_value=1.0, end_value=0.0, decay_steps=4), unit_steps=10)
+        >>> s(0), s(9), s(10), s(25), s(40)
+        (1.0, 1.0, 0.75, 0.5, 0.0)
+    """
+
+    schedule: Schedule = fields.schedule(kw_only=False)
+    unit_steps: float = fields.steps(positive=True)
+
+    def formula(self, s: Any, ops: Ops) -> Any:
+        return self.schedule.formula(ops.floor(s / self.unit_steps), ops)
+
+    def python_formula(self, s: float) -> float:
+        return self.schedule.python_formula(float(math.floor(s / self.unit_steps)))
+
+    @property
+    def horizon(self) -> float | None:
+        h = self.schedule.horizon
+        return None if h is None else float(math.ceil(h) * self.unit_steps)
+
+    def breakpoints(self) -> tuple[float, ...]:
+        return tuple(sorted({float(math.ceil(p) * self.unit_steps) for p in self.schedule.breakpoints()}))

@@ -29,7 +29,7 @@ from . import fields
 from ._base import Schedule
 from ._errors import ConfigError
 from ._ops import Ops
-from ._registry import register
+from ._registry import builtin
 from ._validate import fail, require_in_range, require_int, require_positive
 
 __all__ = ["RangeTestSchedule", "Suggestion", "suggest_lr", "plot_range_test", "VERDICTS"]
@@ -38,7 +38,7 @@ VERDICTS = ("ok", "flat", "diverging", "non_finite", "too_few_points")
 """Every :attr:`Suggestion.verdict`; only ``"ok"`` comes with a learning rate."""
 
 
-@register("range_test_schedule", _builtin=True)
+@builtin("range_test_schedule")
 @fields.schedule_dataclass
 class RangeTestSchedule(Schedule):
     r"""The learning-rate ramp of a range test: ``min_value`` at step 0 to ``max_value`` at step ``steps - 1``.
@@ -76,11 +76,11 @@ class RangeTestSchedule(Schedule):
     steps: int = fields.count(minimum=2)
     shape: str = fields.choice(("exponential", "linear"), default="exponential")
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.max_value <= self.min_value:
-            raise fail("range_test_schedule", "max_value", f"> min_value={self.min_value!r}", self.max_value)
+            raise self.config_error("max_value", f"> min_value={self.min_value!r}", self.max_value)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         t = ops.minimum(s / (self.steps - 1), 1.0)
         if self.shape == "linear":
             return self.min_value + (self.max_value - self.min_value) * t

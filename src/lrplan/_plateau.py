@@ -9,19 +9,21 @@ integer (the step) and one dict (the state).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 
 from . import fields
-from ._base import Schedule
+from ._base import Derived, Schedule
 from ._errors import ConfigError
 from ._ops import Ops
-from ._validate import fail, require_in_range, require_int, require_nonnegative
+from ._registry import builtin
+from ._serialize import from_config
+from ._validate import fail, require_int, require_nonnegative
+from .schedules.basic import Constant
 
 __all__ = ["Plateau", "STATE_KEYS"]
 
@@ -42,30 +44,22 @@ def _py_isfinite(x: float) -> bool:
     return math.isfinite(x)
 
 
-def _check_factor(owner: str, name: str, x: Any) -> Any:
-    return require_in_range(owner, name, x, 0.0, 1.0, low_open=True, high_open=True)
-
-
-def _check_schedule(owner: str, name: str, x: Any) -> Any:
-    from .schedules.basic import Constant
-
+def _schedule_or_number(owner: str, name: str, x: Any) -> Schedule:
+    """The base schedule; a number >= 0 is ``constant(number)``."""
     if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0:
         return Constant(float(x))
     if not isinstance(x, Schedule):
         raise fail(owner, name, "an lrplan Schedule (or a number >= 0, for a constant)", x)
-    return x
+    return fields.require_schedule(owner, name, x)
 
 
-def _check_threshold_mode(owner: str, name: str, x: Any) -> Any:
-    if x is None:
-        return None
-    if not isinstance(x, str) or x not in _THRESHOLD_MODES:
-        raise fail(owner, name, "one of 'rel', 'abs' (or None for the compat default)", x)
-    return x
+def _compat_threshold_mode(plateau: Plateau) -> str:
+    return _DEFAULT_THRESHOLD_MODE[plateau.compat]
 
 
+@builtin("plateau")
 @fields.schedule_dataclass
-class Plateau:
+class Plateau(Derived):
     r"""Reduce on plateau: a metric-driven multiplier on any schedule, as a pure state machine.
 
     The configuration is frozen; the evolving part is an explicit, JSON-safe ``state`` dict::
@@ -80,6 +74,11 @@ class Plateau:
     multiplied by ``factor`` at each reduction) and :math:`m` = ``min_value``:
 
     .. math:: \eta(s) = \max\bigl(f(s)\,\sigma,\ \min(f(s), m)\bigr)
+
+    A plateau is a schedule like any other (registered as ``plateau``: printable, parsable,
+    serializable); ``p(step)`` is the value before any reduction (:math:`\sigma = 1`), which is
+    :math:`f(s)`, and ``p.value(step, state)`` the value under a state. It cannot be nested inside
+    another schedule, which would evaluate it without its reductions: wrap the whole schedule in it.
 
     Reductions never take the value below ``min_value``; where the base schedule itself is below
     ``min_value`` (early warmup) it is used unchanged. For a base that stays above ``min_value``
@@ -146,7 +145,7 @@ class Plateau:
 
     Example:
         >>> import lrplan
-        >>> p = lrplan.Plateau(lrplan.warmup(lrplan.constant(0.1), steps=4), patience=1, factor=0.5)
+        >>> p = lrplan.plateau(lrplan.warmup(lrplan.constant(0.1), steps=4), patience=1, factor=0.5)
         >>> state = p.initial_state()
         >>> [round(p.value(k, state), 4) for k in range(5)]
         [0.0, 0.025, 0.05, 0.075, 0.1]
@@ -158,37 +157,35 @@ class Plateau:
         0.05
         >>> print(p)
         plateau(warmup(constant(0.1), steps=4), factor=0.5, patience=1)
+        >>> p(2), lrplan.parse(str(p)) == p, lrplan.from_config(lrplan.to_config(p)) == p
+        (0.05, True, True)
 
     References:
         PyTorch ``torch/optim/lr_scheduler.py`` (``ReduceLROnPlateau``); Keras
         ``keras/src/callbacks/reduce_lr_on_plateau.py``; optax ``optax/contrib/_reduce_on_plateau.py``.
     """
 
-    schedule: Schedule = dataclasses.field(kw_only=False, metadata={"check": _check_schedule})
+    schedule: Schedule = fields.custom(_schedule_or_number, kw_only=False)
     mode: str = fields.choice(_MODES, default="min")
-    factor: float = dataclasses.field(default=0.1, metadata={"check": _check_factor})
+    factor: float = fields.in_range(0.0, 1.0, default=0.1, low_open=True, high_open=True)
     patience: int = fields.count(default=10, minimum=0)
     threshold: float = fields.value(default=1e-4)
-    threshold_mode: str | None = dataclasses.field(default=None, metadata={"check": _check_threshold_mode})
+    threshold_mode: str = fields.choice(_THRESHOLD_MODES, default_from=_compat_threshold_mode)
     cooldown: int = fields.count(default=0, minimum=0)
     min_value: float = fields.value(default=0.0)
     compat: str = fields.choice(_COMPATS, default="lrplan")
 
-    def __post_init__(self) -> None:
-        owner = "plateau"
-        for f in dataclasses.fields(self):
-            check = f.metadata.get("check")
-            if check is not None:
-                object.__setattr__(self, f.name, check(owner, f.name, getattr(self, f.name)))
-        if self.threshold_mode is None:
-            object.__setattr__(self, "threshold_mode", _DEFAULT_THRESHOLD_MODE[self.compat])
+    metric_driven = True
+
+    def validate(self) -> None:
         if self.compat == "keras" and self.threshold_mode != "abs":
-            raise fail(
-                owner,
-                "threshold_mode",
-                "'abs' with compat='keras' (Keras's min_delta is absolute)",
-                self.threshold_mode,
+            raise self.config_error(
+                "threshold_mode", "'abs' with compat='keras' (Keras's min_delta is absolute)", self.threshold_mode
             )
+
+    def define(self) -> Schedule:
+        """Before any reduction a plateau is its base schedule: ``p(step) == p.schedule(step)``."""
+        return self.schedule
 
     # ------------------------------------------------------------------ the state machine
     def initial_state(self) -> dict[str, Any]:
@@ -216,7 +213,7 @@ class Plateau:
             (0.1, 1)
         """
         st = self._checked_state(state)
-        m = _as_metric(metric)
+        m = self._metric(metric)
         has_best = st["best"] is not None
         best = float(st["best"]) if has_best else 0.0
         out = self._transition(
@@ -311,97 +308,73 @@ class Plateau:
             return max(base * scale, min(base, self.min_value))
         return np.maximum(base * scale, np.minimum(base, self.min_value))
 
-    def evaluate(self, step: Any, scale: Any, ops: Ops) -> Any:
-        """The value at ``step`` with the given ``scale``, computed with ``ops`` (jax, torch, keras tensors).
+    @overload
+    def evaluate(self, step: Any, ops: Ops, /) -> Any: ...
 
-        Never raises on a value and has no Python branch on ``step`` or ``scale``.
+    @overload
+    def evaluate(self, step: Any, scale: Any, ops: Ops, /) -> Any: ...
+
+    def evaluate(self, step: Any, *args: Any) -> Any:
+        """``evaluate(step, ops)``: the value before any reduction, as for every schedule;
+        ``evaluate(step, scale, ops)``: the value with the state's ``scale`` (the adapters' in-graph value).
+
+        Computed with ``ops`` (jax, torch, keras tensors); never raises on a value and has no Python
+        branch on ``step`` or ``scale``.
+
+        Example:
+            >>> import numpy as np, lrplan
+            >>> from lrplan._ops import NUMPY
+            >>> p = lrplan.plateau(lrplan.constant(0.1), min_value=0.02)
+            >>> p.evaluate(np.array([0, 5]), NUMPY), p.evaluate(np.array([0, 5]), 0.1, NUMPY)
+            (array([0.1, 0.1]), array([0.02, 0.02]))
         """
+        if len(args) == 1:
+            return super().evaluate(step, args[0])
+        scale, ops = args
         base = self.schedule.evaluate(step, ops)
         return ops.maximum(base * scale, ops.minimum(base, self.min_value))
 
     # ------------------------------------------------------------------ configs
-    def to_config(self) -> dict[str, Any]:
-        """A JSON-safe dict: ``{"format": 1, "name": "plateau", "args": {...}}`` (every argument).
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Plateau:
+        """Rebuild from :meth:`to_config`'s dict, through the constructor (so every check runs again).
+
+        :func:`lrplan.from_config` does the same for any schedule; this one also insists on a plateau.
 
         Example:
             >>> import json, lrplan
-            >>> p = lrplan.Plateau(lrplan.constant(0.1), patience=3, compat="keras")
+            >>> p = lrplan.plateau(lrplan.constant(0.1), patience=3, compat="keras")
             >>> c = json.loads(json.dumps(p.to_config()))
             >>> c["args"]["threshold_mode"], lrplan.Plateau.from_config(c) == p
             ('abs', True)
         """
-        from ._serialize import FORMAT, to_config
-
-        args: dict[str, Any] = {"schedule": to_config(self.schedule)}
-        for f in dataclasses.fields(self):
-            if f.name != "schedule":
-                args[f.name] = getattr(self, f.name)
-        return {"format": FORMAT, "name": "plateau", "args": args}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Plateau:
-        """Rebuild from :meth:`to_config`'s dict, through the constructor (so every check runs again)."""
-        from ._serialize import FORMAT, from_config
-
         if not isinstance(config, dict):
             raise ConfigError(f"Plateau.from_config: expected a dict. Received: {config!r}.")
-        unknown = set(config) - {"format", "name", "args"}
-        if unknown:
-            raise ConfigError(f"Plateau.from_config: unknown key(s) {sorted(unknown)}.")
-        version = config.get("format", FORMAT)
-        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT:
-            raise ConfigError(
-                f"Plateau.from_config: unsupported config format {version!r}; this lrplan reads format {FORMAT}."
-            )
         if config.get("name") != "plateau":
             raise ConfigError(f"Plateau.from_config: expected name 'plateau'. Received: {config.get('name')!r}.")
-        args = config.get("args")
-        if not isinstance(args, dict) or "schedule" not in args:
-            raise ConfigError(f"Plateau.from_config: 'args' must be an object with a 'schedule'. Received: {args!r}.")
-        names = {f.name for f in dataclasses.fields(cls)}
-        extra = set(args) - names
-        if extra:
-            raise ConfigError(f"Plateau.from_config: no argument(s) {sorted(extra)}. Arguments: {sorted(names)}.")
-        rest = {k: v for k, v in args.items() if k != "schedule"}
-        return cls(from_config(args["schedule"]), **rest)
-
-    def __str__(self) -> str:
-        parts = [str(self.schedule)]
-        for f in dataclasses.fields(self):
-            if f.name == "schedule":
-                continue
-            val = getattr(self, f.name)
-            default = _DEFAULT_THRESHOLD_MODE[self.compat] if f.name == "threshold_mode" else f.default
-            if type(val) is type(default) and val == default:
-                continue
-            parts.append(f"{f.name}={val!r}")
-        return f"plateau({', '.join(parts)})"
-
-    def __repr__(self) -> str:
-        return str(self)
+        return cast(Plateau, from_config(config))  # "plateau" is a built-in name: always this class
 
     # ------------------------------------------------------------------ helpers
     def _checked_state(self, state: Any) -> dict[str, Any]:
         if not isinstance(state, dict) or set(state) != set(STATE_KEYS):
-            raise fail(
-                "plateau",
+            raise self.config_error(
                 "state",
                 f"a dict with the keys {list(STATE_KEYS)} (from Plateau.initial_state() or update())",
                 state,
             )
         best = state["best"]
         if best is not None and not (isinstance(best, numbers.Real) and not isinstance(best, bool)):
-            raise fail("plateau", "state['best']", "None or a number", best)
+            raise self.config_error("state['best']", "None or a number", best)
         for key in ("bad_reports", "cooldown_left", "reductions", "reports"):
-            require_int("plateau", f"state[{key!r}]", state[key], minimum=0)
-        require_nonnegative("plateau", "state['scale']", state["scale"])
+            require_int(self.spec_name(), f"state[{key!r}]", state[key], minimum=0)
+        require_nonnegative(self.spec_name(), "state['scale']", state["scale"])
         return state
 
-
-def _as_metric(metric: Any) -> float:
-    if isinstance(metric, (bool, str, bytes)) or metric is None:
-        raise fail("plateau", "metric", "a real number (a float, a NumPy number or a 0-d tensor)", metric)
-    try:
-        return float(metric)
-    except (TypeError, ValueError):
-        raise fail("plateau", "metric", "a real number (a float, a NumPy number or a 0-d tensor)", metric) from None
+    def _metric(self, metric: Any) -> float:
+        what = "a real number (a float, a NumPy number or a 0-d tensor)"
+        if isinstance(metric, (bool, str, bytes)) or metric is None:
+            raise self.config_error("metric", what, metric)
+        try:
+            return float(metric)
+        except (TypeError, ValueError):
+            raise self.config_error("metric", what, metric) from None

@@ -1,18 +1,20 @@
-"""Schedule names: the registry behind the spec language, configs and the CLI."""
+"""Schedule names: the registry behind the spec language, configs and the CLI.
+
+User schedules are registered with :func:`register`; lrplan's own through :func:`builtin`, which
+marks the name as one that :func:`register` can never replace.
+"""
 
 from __future__ import annotations
 
 import difflib
 import keyword
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from ._base import Schedule
 from ._errors import ConfigError, UnknownScheduleError
 
-if TYPE_CHECKING:
-    from ._base import Schedule
-
-__all__ = ["register", "lookup", "registered", "suggest"]
+__all__ = ["register", "builtin", "lookup", "registered", "suggest"]
 
 _REGISTRY: dict[str, type[Schedule]] = {}
 _BUILTIN: set[str] = set()
@@ -25,7 +27,7 @@ def _valid_name(name: str) -> bool:
     return all(p.isidentifier() and not keyword.iskeyword(p) for p in parts)
 
 
-def register(name: str, *, replace: bool = False, _builtin: bool = False) -> Callable[[S], S]:
+def register(name: str, *, replace: bool = False) -> Callable[[S], S]:
     """Register a :class:`~lrplan.Schedule` subclass under ``name``, as a class decorator.
 
     The name is what the spec language, configs and the CLI use. User schedules should use a
@@ -33,26 +35,33 @@ def register(name: str, *, replace: bool = False, _builtin: bool = False) -> Cal
     raises :class:`~lrplan.ConfigError` unless ``replace=True`` (built-in names cannot be replaced).
 
     Example:
-        >>> import dataclasses, lrplan
+        >>> import lrplan
         >>> @lrplan.register("mypkg.halving")
-        ... @dataclasses.dataclass(frozen=True, kw_only=True)
+        ... @lrplan.fields.schedule_dataclass
         ... class Halving(lrplan.Schedule):
         ...     init_value: float = lrplan.fields.value()
         ...     every: float = lrplan.fields.steps(positive=True)
-        ...     def _f(self, s, ops):
+        ...     def formula(self, s, ops):
         ...         return self.init_value * 0.5 ** ops.floor(s / self.every)
         >>> s = lrplan.parse("mypkg.halving(init_value=1.0, every=10)")
         >>> s(25)
         0.25
     """
+    return _decorator(name, replace=replace, is_builtin=False)
+
+
+def builtin(name: str) -> Callable[[S], S]:
+    """Register one of lrplan's own schedules: the name can never be replaced."""
+    return _decorator(name, replace=False, is_builtin=True)
+
+
+def _decorator(name: str, *, replace: bool, is_builtin: bool) -> Callable[[S], S]:
     if not isinstance(name, str) or not _valid_name(name):
         raise ConfigError(
             f"register: `name` must be a Python identifier or dotted identifiers. Received: name={name!r}."
         )
 
     def decorate(cls: S) -> S:
-        from ._base import Schedule
-
         if not (isinstance(cls, type) and issubclass(cls, Schedule)):
             raise ConfigError(f"register: only Schedule subclasses can be registered. Received: {cls!r}.")
         if name in _REGISTRY and _REGISTRY[name] is not cls:
@@ -62,7 +71,7 @@ def register(name: str, *, replace: bool = False, _builtin: bool = False) -> Cal
                     "choose another name (e.g. 'mypkg.name') or pass replace=True."
                 )
         _REGISTRY[name] = cls
-        if _builtin:
+        if is_builtin:
             _BUILTIN.add(name)
         cls._spec_name = name
         return cls

@@ -1,51 +1,19 @@
-"""Configs: JSON-safe dicts that rebuild a schedule through its constructor (so checks run again)."""
+"""Configs: JSON-safe dicts that rebuild a schedule through its constructor (so checks run again).
+
+The encoder, :func:`to_config`, is a pure function of the fields and lives beside the base class
+(:mod:`lrplan._base`); it is re-exported here with the reader, :func:`from_config`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from ._base import Schedule
+from ._base import FORMAT, Schedule, to_config
 from ._errors import ConfigError
 from ._registry import lookup
 
 __all__ = ["to_config", "from_config", "FORMAT"]
-
-FORMAT = 1
-"""Version of the config layout; :func:`from_config` refuses newer versions."""
-
-
-def _encode(x: Any) -> Any:
-    if isinstance(x, Schedule):
-        return _node(x)
-    if isinstance(x, (tuple, list)):
-        return [_encode(i) for i in x]
-    return x
-
-
-def _node(schedule: Schedule) -> dict[str, Any]:
-    args = {f.name: _encode(getattr(schedule, f.name)) for f in dataclasses.fields(schedule) if f.init}
-    return {"name": schedule.spec_name(), "args": args}
-
-
-def to_config(schedule: Schedule) -> dict[str, Any]:
-    """A JSON-safe dict describing ``schedule``: ``{"format": 1, "name": ..., "args": {...}}``.
-
-    Every constructor argument is written, defaults included, so a config keeps meaning the same
-    curve if a default changes. Nested schedules are nested dicts of the same shape (without
-    ``"format"``).
-
-    Example:
-        >>> import json, lrplan
-        >>> s = lrplan.warmup(lrplan.constant(0.1), steps=10)
-        >>> json.dumps(lrplan.to_config(s))
-        '{"format": 1, "name": "warmup", "args": {"schedule": {"name": "constant", "args": {"value": 0.1}}, "steps": 10, "init_value": 0.0, "shape": "linear"}}'
-        >>> lrplan.from_config(json.loads(json.dumps(lrplan.to_config(s)))) == s
-        True
-    """
-    if not isinstance(schedule, Schedule):
-        raise ConfigError(f"to_config: expected an lrplan Schedule. Received: {schedule!r}.")
-    return {"format": FORMAT, **_node(schedule)}
 
 
 def _decode(x: Any, where: str) -> Any:

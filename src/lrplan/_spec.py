@@ -5,17 +5,21 @@ schedule as the Python call. The text is parsed with :mod:`ast` and only a white
 accepted: calls of registered schedule names (dotted names for user schedules), keyword arguments,
 numbers, strings, ``True``/``False``/``None``, lists and tuples, and unary minus or plus on a number.
 Nothing is ever executed: no ``eval``, no attribute access, no subscripts, no imports.
+
+The writer, ``str(schedule)``, is :func:`lrplan._base.format_spec`, a pure function of the fields
+(re-exported here).
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import difflib
 import math
 import warnings
 from typing import Any
 
-from ._base import Schedule
+from ._base import Schedule, format_spec
 from ._errors import LrplanError, SpecError, UnknownScheduleError
 from ._registry import lookup, suggest
 
@@ -23,38 +27,6 @@ __all__ = ["parse", "format_spec"]
 
 MAX_SPEC_LENGTH = 100_000
 MAX_DEPTH = 64
-
-
-# ---------------------------------------------------------------------------------------- format
-def _format_value(x: Any) -> str:
-    if isinstance(x, Schedule):
-        return format_spec(x)
-    if isinstance(x, tuple):
-        return "[" + ", ".join(_format_value(i) for i in x) + "]"
-    if isinstance(x, float):
-        return repr(x)
-    return repr(x)
-
-
-def format_spec(schedule: Schedule) -> str:
-    """The spec text of ``schedule``: its registered name called with every non-default argument.
-
-    Positional fields (nested schedules) come first without a keyword; ``parse(format_spec(s)) == s``.
-    """
-    parts = []
-    for f in dataclasses.fields(schedule):
-        if not f.init:
-            continue
-        val = getattr(schedule, f.name)
-        if f.default is not dataclasses.MISSING and _same(val, f.default):
-            continue
-        text = _format_value(val)
-        parts.append(text if f.kw_only is False else f"{f.name}={text}")
-    return f"{schedule.spec_name()}({', '.join(parts)})"
-
-
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
 
 
 # ---------------------------------------------------------------------------------------- parse
@@ -135,8 +107,6 @@ class _Parser:
             if kw.arg is None:
                 raise self.error("Unsupported syntax (**) in a spec", kw.value)
             if kw.arg not in names:
-                import difflib
-
                 close = difflib.get_close_matches(kw.arg, sorted(names), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else f" Arguments: {', '.join(sorted(names))}."
                 raise self.error(f"{name}() has no argument {kw.arg!r}.{hint}", kw)

@@ -1,17 +1,17 @@
 """Field declarations for :class:`~lrplan.Schedule` subclasses.
 
-Each helper returns a :func:`dataclasses.field` whose metadata holds a check. ``Schedule.__post_init__``
-runs every field's check once, after construction, and stores the normalised value (lists become
-tuples, integral floats of a count become ints), so invalid schedules cannot exist. Checks raise
+Each helper returns a :func:`dataclasses.field` whose metadata holds a check. The kernel runs every
+field's check once, after construction, and stores the normalised value (lists become tuples,
+integral floats of a count become ints), so invalid schedules cannot exist. Checks raise
 :class:`~lrplan.ConfigError` with the schedule's name, the argument and the value received.
 
 Example:
-    >>> import dataclasses, lrplan
-    >>> @dataclasses.dataclass(frozen=True, kw_only=True)
+    >>> import lrplan
+    >>> @lrplan.fields.schedule_dataclass
     ... class Ramp(lrplan.Schedule):
     ...     end_value: float = lrplan.fields.value()
     ...     steps: float = lrplan.fields.steps(positive=True)
-    ...     def _f(self, s, ops):
+    ...     def formula(self, s, ops):
     ...         return self.end_value * ops.minimum(s / self.steps, 1.0)
     >>> Ramp(end_value=1.0, steps=0)
     Traceback (most recent call last):
@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from . import _validate as v
+from ._base import Schedule
 
 __all__ = [
     "schedule_dataclass",
@@ -34,6 +35,7 @@ __all__ = [
     "optional_value",
     "real",
     "positive",
+    "in_range",
     "steps",
     "optional_steps",
     "count",
@@ -42,13 +44,37 @@ __all__ = [
     "reals",
     "schedule",
     "schedules",
+    "custom",
 ]
 
 Check = Callable[[str, str, Any], Any]
+"""A field check: ``check(owner, name, value)`` returns the normalised value or raises ``ConfigError``."""
+
 _MISSING: Any = dataclasses.MISSING
 
 
-def _field(check: Check, default: Any = _MISSING, *, kw_only: bool = True, doc: str = "", **extra: Any) -> Any:
+def custom(check: Check, default: Any = _MISSING, *, kw_only: bool = True, doc: str = "", **extra: Any) -> Any:
+    """A field checked by your own ``check(owner, name, value)``, which returns the value to store.
+
+    Raise :class:`~lrplan.ConfigError` with a message of the usual form, ``owner`` being the
+    schedule's name: ``owner: `name` must be <what>. Received: name=<value>.``
+
+    Example:
+        >>> import lrplan
+        >>> def odd(owner, name, x):
+        ...     if not isinstance(x, int) or x % 2 == 0:
+        ...         raise lrplan.ConfigError(f"{owner}: `{name}` must be an odd integer. Received: {name}={x!r}.")
+        ...     return x
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Odd(lrplan.Schedule):
+        ...     period: int = lrplan.fields.custom(odd)
+        ...     def formula(self, s, ops):
+        ...         return s * 0.0 + 1.0 / self.period
+        >>> Odd(period=4)
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Odd: `period` must be an odd integer. Received: period=4.
+    """
     kwargs: dict[str, Any] = {"metadata": {"check": check, "doc": doc, **extra}}
     if default is not _MISSING:
         kwargs["default"] = default
@@ -59,7 +85,7 @@ def _field(check: Check, default: Any = _MISSING, *, kw_only: bool = True, doc: 
 
 def value(default: Any = _MISSING, *, kw_only: bool = True, doc: str = "") -> Any:
     """A learning-rate-like value: a finite real number >= 0."""
-    return _field(v.require_nonnegative, default, kw_only=kw_only, doc=doc)
+    return custom(v.require_nonnegative, default, kw_only=kw_only, doc=doc)
 
 
 def optional_value(default: Any = None, *, doc: str = "") -> Any:
@@ -68,23 +94,33 @@ def optional_value(default: Any = None, *, doc: str = "") -> Any:
     def check(owner: str, name: str, x: Any) -> Any:
         return None if x is None else v.require_nonnegative(owner, name, x)
 
-    return _field(check, default, doc=doc)
+    return custom(check, default, doc=doc)
 
 
 def real(default: Any = _MISSING, *, doc: str = "") -> Any:
     """Any finite real number (an exponent, a shift)."""
-    return _field(v.require_real, default, doc=doc)
+    return custom(v.require_real, default, doc=doc)
 
 
 def positive(default: Any = _MISSING, *, doc: str = "") -> Any:
     """A finite real number > 0 (a rate, a factor)."""
-    return _field(v.require_positive, default, doc=doc)
+    return custom(v.require_positive, default, doc=doc)
+
+
+def in_range(
+    low: float, high: float, default: Any = _MISSING, *, low_open: bool = False, high_open: bool = False, doc: str = ""
+) -> Any:
+    """A finite real number between ``low`` and ``high`` (closed ends unless ``low_open``/``high_open``)."""
+
+    def check(owner: str, name: str, x: Any) -> Any:
+        return v.require_in_range(owner, name, x, low, high, low_open=low_open, high_open=high_open)
+
+    return custom(check, default, doc=doc)
 
 
 def steps(default: Any = _MISSING, *, positive: bool = False, doc: str = "") -> Any:
     """A duration in steps: a finite real number >= 0 (> 0 with ``positive=True``); fractions allowed."""
-    check = v.require_positive if positive else v.require_nonnegative
-    return _field(check, default, doc=doc)
+    return custom(v.require_positive if positive else v.require_nonnegative, default, doc=doc)
 
 
 def optional_steps(default: Any = None, *, positive: bool = True, doc: str = "") -> Any:
@@ -94,7 +130,7 @@ def optional_steps(default: Any = None, *, positive: bool = True, doc: str = "")
     def check(owner: str, name: str, x: Any) -> Any:
         return None if x is None else inner(owner, name, x)
 
-    return _field(check, default, doc=doc)
+    return custom(check, default, doc=doc)
 
 
 def count(default: Any = _MISSING, *, minimum: int = 1, optional: bool = False, doc: str = "") -> Any:
@@ -105,22 +141,41 @@ def count(default: Any = _MISSING, *, minimum: int = 1, optional: bool = False, 
             return None
         return v.require_int(owner, name, x, minimum=minimum)
 
-    return _field(check, default, doc=doc)
+    return custom(check, default, doc=doc)
 
 
-def choice(options: Sequence[str], default: Any = _MISSING, *, doc: str = "") -> Any:
-    """One of ``options`` (strings)."""
+def choice(
+    options: Sequence[str],
+    default: Any = _MISSING,
+    *,
+    default_from: Callable[[Any], str] | None = None,
+    doc: str = "",
+) -> Any:
+    """One of ``options`` (strings).
+
+    With ``default_from``, the default is ``None``, meaning ``default_from(schedule)``: a choice that
+    depends on other fields, computed after their checks and stored (so configs carry it), and left
+    out of the spec text where it equals that default.
+    """
     opts = tuple(options)
 
     def check(owner: str, name: str, x: Any) -> Any:
-        return v.require_choice(owner, name, x, opts)
+        if x is None and default_from is not None:
+            return None
+        if not isinstance(x, str) or x not in opts:
+            listed = ", ".join(repr(c) for c in opts)
+            tail = " (or None for the default)" if default_from is not None else ""
+            raise v.fail(owner, name, f"one of {listed}{tail}", x)
+        return x
 
-    return _field(check, default, doc=doc, options=opts)
+    if default_from is not None:
+        return custom(check, None, doc=doc, options=opts, default_from=default_from)
+    return custom(check, default, doc=doc, options=opts)
 
 
 def flag(default: Any = _MISSING, *, doc: str = "") -> Any:
     """``True`` or ``False``."""
-    return _field(v.require_bool, default, doc=doc)
+    return custom(v.require_bool, default, doc=doc)
 
 
 def reals(default: Any = _MISSING, *, nonnegative: bool = True, doc: str = "") -> Any:
@@ -132,21 +187,28 @@ def reals(default: Any = _MISSING, *, nonnegative: bool = True, doc: str = "") -
             raise v.fail(owner, name, "a list of numbers >= 0", x)
         return out
 
-    return _field(check, default, doc=doc)
+    return custom(check, default, doc=doc)
 
 
-def _require_schedule(owner: str, name: str, x: Any) -> Any:
-    from ._base import Schedule
-
+def require_schedule(owner: str, name: str, x: Any) -> Schedule:
+    """``x`` if it is a schedule of the step that can be nested; ``ConfigError`` otherwise."""
     if not isinstance(x, Schedule):
         hint = " (wrap a plain function in a Schedule subclass; see lrplan.register)" if callable(x) else ""
         raise v.fail(owner, name, f"an lrplan Schedule{hint}", x)
+    if x.metric_driven:
+        raise v.fail(
+            owner,
+            name,
+            f"a schedule of the step ({x.spec_name()} also depends on reported metrics and cannot be nested; "
+            "wrap the whole schedule in it instead)",
+            x,
+        )
     return x
 
 
 def schedule(*, kw_only: bool = False, doc: str = "") -> Any:
     """A nested :class:`~lrplan.Schedule` (positional unless ``kw_only=True``: ``warmup(cosine(...), steps=...)``)."""
-    return _field(_require_schedule, kw_only=kw_only, doc=doc)
+    return custom(require_schedule, kw_only=kw_only, doc=doc)
 
 
 def schedules(*, kw_only: bool = False, minimum: int = 1, doc: str = "") -> Any:
@@ -155,9 +217,9 @@ def schedules(*, kw_only: bool = False, minimum: int = 1, doc: str = "") -> Any:
     def check(owner: str, name: str, x: Any) -> Any:
         if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple)) or len(x) < minimum:
             raise v.fail(owner, name, f"a list of at least {minimum} lrplan Schedule(s)", x)
-        return tuple(_require_schedule(owner, f"{name}[{i}]", item) for i, item in enumerate(x))
+        return tuple(require_schedule(owner, f"{name}[{i}]", item) for i, item in enumerate(x))
 
-    return _field(check, kw_only=kw_only, doc=doc)
+    return custom(check, kw_only=kw_only, doc=doc)
 
 
 T = TypeVar("T")
@@ -175,10 +237,12 @@ else:  # pragma: no cover - typing only
     frozen_default=True,
     field_specifiers=(
         dataclasses.field,
+        custom,
         value,
         optional_value,
         real,
         positive,
+        in_range,
         steps,
         optional_steps,
         count,
@@ -194,5 +258,15 @@ def schedule_dataclass(cls: type[T]) -> type[T]:
 
     Equivalent to ``@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)``, and understood by
     type checkers together with the field helpers of this module.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Half(lrplan.Schedule):
+        ...     value: float = lrplan.fields.value()
+        ...     def formula(self, s, ops):
+        ...         return s * 0.0 + self.value / 2
+        >>> Half(value=1.0), Half(value=1.0)(3)
+        (Half(value=1.0), 0.5)
     """
     return dataclasses.dataclass(frozen=True, kw_only=True, repr=False)(cls)

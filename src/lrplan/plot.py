@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from ._base import Schedule
-from ._errors import LrplanError
+from . import LrplanError, Schedule
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

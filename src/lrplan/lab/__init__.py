@@ -6,10 +6,13 @@ worker processes or on a Ray cluster, are deterministic per seed, and resume whe
 
 Modules: :mod:`~lrplan.lab.tasks` (what is trained, and the task registry),
 :mod:`~lrplan.lab.optimizers`, :mod:`~lrplan.lab.study` (study files and run specs),
-:mod:`~lrplan.lab.studies` (built-in studies and the claims they check),
-:mod:`~lrplan.lab.runner` (the training loop and sweeps), :mod:`~lrplan.lab.store` (one JSON
-record per run, written atomically), :mod:`~lrplan.lab.backends` (local processes, Ray),
+:mod:`~lrplan.lab.run` (the training loop of one run), :mod:`~lrplan.lab.backends` (where runs
+execute: this process, local processes, Ray), :mod:`~lrplan.lab.sweep` (a study into a results
+folder), :mod:`~lrplan.lab.store` (one JSON record per run, written atomically),
+:mod:`~lrplan.lab.studies` (built-in studies and the claims they check, one module each),
 :mod:`~lrplan.lab.report` (HTML report) and :mod:`~lrplan.lab.cli` (the ``lrplan lab`` commands).
+Imports go one way: ``study`` <- ``run`` <- ``backends`` <- ``sweep`` <- ``studies`` <- ``report``
+<- ``cli``.
 
 Importing this package does not import torch; building a task does.
 """

@@ -1,6 +1,6 @@
 """Where the runs of a sweep execute: this process, local worker processes, or a Ray cluster.
 
-Every backend calls the same :func:`lrplan.lab.runner.train` with the same spec and thread count,
+Every backend calls the same :func:`lrplan.lab.run.train` with the same spec and thread count,
 so records are identical across backends (apart from timings, see ``VOLATILE_FIELDS``). Records are
 returned to the driver, which writes them: workers never touch the results folder, so a Ray cluster
 needs no shared file system.
@@ -17,8 +17,10 @@ needs no shared file system.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures as cf
 import contextlib
 import logging
+import multiprocessing
 import os
 import queue as _queue
 import sys
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import LabError
+from .run import train
 
 __all__ = ["Backend", "InlineBackend", "LocalBackend", "RayBackend", "get_backend", "BACKENDS"]
 
@@ -63,8 +66,6 @@ class InlineBackend(Backend):
         on_progress: OnProgress,
         on_finished: OnFinished,
     ) -> None:
-        from .runner import train
-
         for spec in specs:
             try:
                 record = train(spec, threads=threads, progress=lambda k, n, s=spec: on_progress(s, k, n))  # type: ignore[misc]
@@ -82,7 +83,7 @@ def _worker_init(progress_queue: Any, parent: int, threads: int) -> None:
     """Set up a worker process once; it then trains many runs.
 
     The thread count goes into the environment before torch is imported, so the OpenMP and MKL
-    pools are never built wider than the runs use; torch and the lab's runner are imported here, at
+    pools are never built wider than the runs use; torch and the PyTorch adapter are imported here, at
     start-up, rather than inside the first run. A worker holds no files and hands every record back
     through the pool's pipe before it is told to stop, so at exit it skips the interpreter's
     teardown of torch (0.5-1 s of a sweep otherwise spent waiting for workers to exit).
@@ -93,7 +94,7 @@ def _worker_init(progress_queue: Any, parent: int, threads: int) -> None:
     _WORKER["parent"] = parent
     import torch
 
-    from . import runner  # noqa: F401  (imports lrplan.torch and the tasks' modules)
+    import lrplan.torch  # noqa: F401  (the adapter every run uses)
 
     torch.set_num_threads(threads)
     atexit.register(_exit_now)
@@ -108,8 +109,6 @@ def _exit_now() -> None:
 
 
 def _worker_train(index: int, spec: dict[str, Any], threads: int) -> dict[str, Any]:
-    from .runner import train
-
     q = _WORKER["queue"]
     parent = _WORKER["parent"]
     last = [0.0]
@@ -140,9 +139,6 @@ class LocalBackend(Backend):
         on_progress: OnProgress,
         on_finished: OnFinished,
     ) -> None:
-        import concurrent.futures as cf
-        import multiprocessing
-
         ctx = multiprocessing.get_context("spawn")
         q = ctx.Queue()
         pool = cf.ProcessPoolExecutor(
@@ -183,8 +179,6 @@ class LocalBackend(Backend):
 
 # ------------------------------------------------------------------------------ ray
 def _ray_train(spec: dict[str, Any], threads: int) -> dict[str, Any]:
-    from .runner import train
-
     return train(spec, threads=threads)
 
 

@@ -1,7 +1,7 @@
 """``lrplan lab ...``: run studies, write reports, list what the lab offers.
 
 The main CLI mounts :data:`app` as its ``lab`` sub-command; ``python -m lrplan.lab`` runs it alone.
-Importing this module imports typer only (no torch).
+Importing this module imports typer, rich and the lab's own modules, never torch, matplotlib or jinja2.
 
 Commands:
     run STUDY_OR_FLAGS   run a built-in study (``quick``, ``e1``...) or a study file, or a sweep built from flags
@@ -12,10 +12,21 @@ Commands:
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import LabError
+from .optimizers import optimizers
+from .report import write_report
+from .studies import builtins, run_builtin
+from .study import load_study, study_from_dict
+from .sweep import run_study
+from .tasks import tasks
 
 __all__ = ["app", "main"]
 
@@ -86,12 +97,6 @@ def run(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run a study; finished runs already in the results folder are skipped."""
-    from .errors import LabError
-    from .report import write_report
-    from .runner import run_study
-    from .studies import builtins, run_builtin
-    from .study import load_study, study_from_dict
-
     overrides: dict[str, Any] = {
         k: v for k, v in (("steps", steps), ("seeds", seeds), ("eval_every", eval_every)) if v is not None
     }
@@ -147,9 +152,6 @@ def report_cmd(
     ] = None,
 ) -> None:
     """Write an HTML report (curves, results table, claims, configuration) for a results folder."""
-    from .errors import LabError
-    from .report import write_report
-
     try:
         typer.echo(str(write_report(directory, out)))
     except LabError as exc:
@@ -159,13 +161,6 @@ def report_cmd(
 @app.command("list")
 def list_cmd() -> None:
     """List the tasks, optimizers and built-in studies."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from .optimizers import optimizers
-    from .studies import builtins
-    from .tasks import tasks
-
     console = Console()
     t = Table(title="tasks", title_justify="left")
     for col in ("name", "metric", "options (defaults)", "description"):
@@ -199,12 +194,6 @@ def demo(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
 ) -> None:
     """Run the quick study (digits, 2 optimizers x 4 schedules x 2 seeds) and write its report."""
-    import time
-
-    from .errors import LabError
-    from .report import write_report
-    from .studies import run_builtin
-
     start = time.perf_counter()
     try:
         run_builtin("quick", out, workers=workers, progress=progress)

@@ -1,8 +1,8 @@
-"""The exceptions the lab raises: all are :class:`~lrplan.LrplanError` and :class:`ValueError`."""
+"""The exceptions the lab raises: all are :class:`lrplan.LrplanError` and :class:`ValueError`."""
 
 from __future__ import annotations
 
-from .._errors import LrplanError
+from lrplan import LrplanError
 
 __all__ = ["LabError", "StudyError", "IdxError"]
 

@@ -2,7 +2,7 @@
 
 Every entry builds a ``torch.optim`` optimizer (or the ``schedulefree`` package's
 ``AdamWScheduleFree``) from the model parameters, a peak learning rate and options. The lab then
-drives the learning rate with :class:`lrplan.torch.Scheduler` (see :mod:`lrplan.lab.runner`), so
+drives the learning rate with :class:`lrplan.torch.Scheduler` (see :mod:`lrplan.lab.run`), so
 the optimizer's own ``lr`` is only the starting value.
 
 ========================  =========================================  ===========
@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .checks import Bound, short
 from .errors import LabError
 
 if TYPE_CHECKING:
@@ -60,6 +61,10 @@ class OptimizerKind:
         defaults: every option with its default value (lists for tuples such as ``betas``).
         description: one line for ``lrplan lab list``.
         mode_switch: the optimizer needs ``.train()``/``.eval()`` around evaluation (schedule-free).
+        bounds: the range of each numeric option (of each element for lists such as ``betas``);
+            numeric options without one must be finite and >= 0.
+        check: ``check(options) -> reason or None`` for rules between options (e.g. Nesterov needs
+            momentum), run on complete options.
     """
 
     name: str
@@ -68,6 +73,8 @@ class OptimizerKind:
     defaults: Mapping[str, Any]
     description: str
     mode_switch: bool = False
+    bounds: Mapping[str, Bound] = field(default_factory=dict)
+    check: Callable[[dict[str, Any]], str | None] | None = None
 
 
 _OPTIMIZERS: dict[str, OptimizerKind] = {}
@@ -96,32 +103,38 @@ def optimizers() -> dict[str, OptimizerKind]:
     return dict(sorted(_OPTIMIZERS.items()))
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def resolve_options(kind: OptimizerKind, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """``kind.defaults`` updated with ``options``; unknown keys and wrong types raise LabError."""
+    """``kind.defaults`` updated with ``options``; unknown keys, wrong types and values out of range raise
+    LabError."""
+    if options is not None and not isinstance(options, Mapping):
+        raise LabError(f"optimizer {kind.name!r}: `options` must be a mapping. Received: {short(options)}.")
     given = dict(options or {})
-    unknown = sorted(set(given) - set(kind.defaults))
+    unknown = sorted(map(str, set(given) - set(kind.defaults)))
     if unknown:
-        raise LabError(f"optimizer {kind.name!r}: unknown option(s) {unknown}. Options: {sorted(kind.defaults)}.")
+        raise LabError(
+            f"optimizer {kind.name!r}: unknown option(s) {short(unknown)}. Options: {sorted(kind.defaults)}."
+        )
     out = dict(kind.defaults)
     for key, value in given.items():
         default = kind.defaults[key]
+        bound = kind.bounds.get(key) or Bound(0, integer=False)
         if isinstance(default, bool):
             ok = isinstance(value, bool)
+            like = repr(default)
         elif isinstance(default, list):
-            ok = isinstance(value, (list, tuple)) and len(value) == len(default) and all(map(_is_number, value))
+            ok = isinstance(value, (list, tuple)) and len(value) == len(default) and all(map(bound.check, value))
             value = [float(v) for v in value] if ok else value
+            like = f"a list of {len(default)} numbers {bound.span()}, like {default!r}"
         else:
-            ok = _is_number(value) and value >= 0
+            ok = bound.check(value)
             value = float(value) if ok else value
+            like = f"{bound.describe()}, like {default!r}"
         if not ok:
-            raise LabError(
-                f"optimizer {kind.name!r}: option `{key}` must be like {default!r}. Received: {key}={value!r}."
-            )
+            raise LabError(f"optimizer {kind.name!r}: option `{key}` must be {like}. Received: {key}={short(value)}.")
         out[key] = value
+    problem = kind.check(out) if kind.check is not None else None
+    if problem:
+        raise LabError(f"optimizer {kind.name!r}: {problem}")
     return out
 
 
@@ -178,22 +191,43 @@ def _schedulefree(params: Any, lr: float, o: dict[str, Any]) -> Any:
     )
 
 
-register_optimizer(
-    OptimizerKind("sgd", _sgd, 0.1, {"momentum": 0.0, "nesterov": False, "weight_decay": 0.0}, "SGD without momentum")
-)
-register_optimizer(
-    OptimizerKind(
-        "sgd-momentum", _sgd, 0.1, {"momentum": 0.9, "nesterov": False, "weight_decay": 0.0}, "SGD with momentum 0.9"
+_FRACTION = Bound(0.0, 1.0, high_open=True)  # momentum and betas: 1 or more never forgets, or grows
+
+
+def _check_nesterov(o: dict[str, Any]) -> str | None:
+    if o["nesterov"] and o["momentum"] <= 0:
+        return f"`nesterov` needs a momentum > 0. Received: nesterov=True, momentum={o['momentum']!r}."
+    return None
+
+
+_ADAM_BOUNDS = {"betas": _FRACTION}
+for _name, _momentum, _about in (("sgd", 0.0, "SGD without momentum"), ("sgd-momentum", 0.9, "SGD with momentum 0.9")):
+    register_optimizer(
+        OptimizerKind(
+            _name,
+            _sgd,
+            0.1,
+            {"momentum": _momentum, "nesterov": False, "weight_decay": 0.0},
+            _about,
+            bounds={"momentum": _FRACTION},
+            check=_check_nesterov,
+        )
     )
-)
 register_optimizer(OptimizerKind("adagrad", _adagrad, 0.05, {"eps": 1e-10, "weight_decay": 0.0}, "AdaGrad"))
 register_optimizer(
     OptimizerKind(
-        "rmsprop", _rmsprop, 1e-3, {"alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0}, "RMSProp"
+        "rmsprop",
+        _rmsprop,
+        1e-3,
+        {"alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0},
+        "RMSProp",
+        bounds={"alpha": Bound(0.0, 1.0), "momentum": _FRACTION},
     )
 )
 register_optimizer(
-    OptimizerKind("adam", _adam, 3e-3, {"betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0}, "Adam")
+    OptimizerKind(
+        "adam", _adam, 3e-3, {"betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0}, "Adam", bounds=_ADAM_BOUNDS
+    )
 )
 register_optimizer(
     OptimizerKind(
@@ -202,6 +236,7 @@ register_optimizer(
         3e-3,
         {"betas": [0.9, 0.999], "weight_decay": 0.01, "eps": 1e-8},
         "AdamW (decoupled weight decay)",
+        bounds=_ADAM_BOUNDS,
     )
 )
 register_optimizer(
@@ -212,5 +247,6 @@ register_optimizer(
         {"betas": [0.9, 0.999], "weight_decay": 0.0, "warmup_steps": 0.0},
         "schedule-free AdamW (optional package schedulefree); use with a constant schedule",
         mode_switch=True,
+        bounds={**_ADAM_BOUNDS, "warmup_steps": Bound(0, 10**9, integer=False)},
     )
 )

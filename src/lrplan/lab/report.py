@@ -23,6 +23,7 @@ from . import tasks as _tasks
 from ._template import REPORT_TEMPLATE
 from .errors import LabError
 from .store import Store
+from .studies import Claim, get_builtin
 from .summary import GroupKey, group, mean_std, steps_to_target
 
 __all__ = ["write_report", "load_records"]
@@ -142,8 +143,6 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
         LabError: the folder holds no records.
     """
     import jinja2
-
-    from .studies import Claim, get_builtin
 
     base = Path(root)
     manifest, records = load_records(base)

@@ -51,7 +51,7 @@ Example:
     Traceback (most recent call last):
     ...
     lrplan.lab.errors.StudyError: s.yaml: invalid study:
-      s.yaml: steps: must be an integer > 0. Received: -5.
+      s.yaml: steps: must be an integer in [1, 10000000]. Received: -5.
       s.yaml: tasks[0]: unknown task 'digit-mlp'. Did you mean 'digits-mlp'?
 """
 
@@ -67,11 +67,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import LrplanError
-from .._serialize import to_config
-from .._spec import parse
+from lrplan import LrplanError, parse, to_config
+
 from . import optimizers as _opt
 from . import tasks as _tasks
+from .checks import Bound, is_number, read_bounded, short, structure_problem
 from .errors import LabError, StudyError
 
 __all__ = ["RunSpec", "Study", "study_from_dict", "load_study", "substitute_steps", "run_key"]
@@ -218,6 +218,9 @@ def _eval(node: ast.AST, steps: int) -> float:
     raise ValueError("only numbers, `steps`, + - * / // and parentheses are allowed")
 
 
+_EXPRESSION_CHARS = 200
+
+
 def substitute_steps(spec: str, steps: int) -> str:
     """Replace each ``{expr}`` in ``spec`` by ``round(expr)`` with ``steps`` bound.
 
@@ -228,11 +231,14 @@ def substitute_steps(spec: str, steps: int) -> str:
 
     def one(m: re.Match[str]) -> str:
         text = m.group(1)
+        if len(text) > _EXPRESSION_CHARS:
+            raise LabError(f"cannot evaluate {{{text[:40]}...}}: longer than {_EXPRESSION_CHARS} characters.")
         try:
             value = _eval(ast.parse(text.strip(), mode="eval"), steps)
-        except (SyntaxError, ValueError, ZeroDivisionError) as exc:
-            raise LabError(f"cannot evaluate {{{text}}}: {exc}") from None
-        return str(round(value))
+            return str(round(value))
+        except (SyntaxError, ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
+            reason = exc if str(exc) else "the expression is not a finite number"
+            raise LabError(f"cannot evaluate {{{text}}}: {reason}") from None
 
     return re.sub(r"\{([^{}]*)\}", one, spec)
 
@@ -253,78 +259,108 @@ class _Errors:
             raise StudyError(f"{self.source}: invalid study:\n  " + "\n  ".join(self.items))
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+MAX_STEPS = 10**7
+"""The most optimizer updates a run may take (a record keeps a learning rate and a loss per update)."""
+MAX_RUNS = 100_000
+"""The most runs a study may expand to (tasks x optimizers x lrs x schedules x seeds)."""
+MAX_SEED = 2**63 - 1
+_STEPS = Bound(1, MAX_STEPS, integer=True)
+_SEED_COUNT = Bound(1, MAX_RUNS, integer=True)
+_THREADS = Bound(1, 1024, integer=True)
+_POSITIVE = Bound(0.0, low_open=True)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_LABEL_CHARS = 200
 
 
 def _entry(raw: Any, where: str, name_key: str, allowed: tuple[str, ...], errors: _Errors) -> dict[str, Any] | None:
     if isinstance(raw, str):
         return {name_key: raw}
     if not isinstance(raw, Mapping):
-        errors.add(where, f"must be a name or a mapping with keys {list(allowed)}. Received: {raw!r}.")
+        errors.add(where, f"must be a name or a mapping with keys {list(allowed)}. Received: {short(raw)}.")
         return None
-    unknown = sorted(set(raw) - set(allowed))
+    unknown = sorted(map(str, set(raw) - set(allowed)))
     if unknown:
-        errors.add(where, f"unknown key(s) {unknown}; allowed: {list(allowed)}.")
+        errors.add(where, f"unknown key(s) {short(unknown)}; allowed: {list(allowed)}.")
         return None
     if not isinstance(raw.get(name_key), str):
-        errors.add(f"{where}.{name_key}", f"required, a string. Received: {raw.get(name_key)!r}.")
+        errors.add(f"{where}.{name_key}", f"required, a string. Received: {short(raw.get(name_key))}.")
+        return None
+    label = raw.get("label")
+    if label is not None and not (isinstance(label, str) and len(label) <= _LABEL_CHARS):
+        errors.add(
+            f"{where}.label", f"must be a string of at most {_LABEL_CHARS} characters. Received: {short(label)}."
+        )
         return None
     return dict(raw)
+
+
+def _number(data: Mapping[str, Any], key: str, default: Any, bound: Bound, errors: _Errors) -> Any:
+    """``data[key]`` (or ``default``) if ``bound`` holds it; else the error is noted and None returned."""
+    value = data.get(key, default)
+    if value is None and default is None:
+        return None
+    if bound.check(value):
+        return value
+    errors.add(key, f"must be {bound.describe()}{' or null' if default is None else ''}. Received: {short(value)}.")
+    return None
+
+
+def _seeds(raw: Any, errors: _Errors) -> list[int]:
+    if _SEED_COUNT.check(raw):
+        return list(range(raw))
+    seed = Bound(0, MAX_SEED, integer=True)
+    if isinstance(raw, list) and 0 < len(raw) <= MAX_RUNS and all(map(seed.check, raw)):
+        return list(dict.fromkeys(raw))
+    errors.add(
+        "seeds",
+        f"must be a count in [1, {MAX_RUNS}] or a non-empty list of at most {MAX_RUNS} integers in [0, 2**63 - 1]. "
+        f"Received: {short(raw)}.",
+    )
+    return []
 
 
 def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Study:
     """Validate ``data`` (the parsed study file) and build a :class:`Study`.
 
+    Every value is checked here, before any run starts: numbers are finite and inside the range the
+    code that uses them handles, options are checked against their task or optimizer, and the study
+    may expand to at most :data:`MAX_RUNS` runs of at most :data:`MAX_STEPS` updates.
+
     Raises:
-        StudyError: listing every problem as ``<source>: <key>: <reason>``.
+        StudyError: listing every problem as ``<source>: <key>: <reason>``, one per line.
     """
     errors = _Errors(source)
     if not isinstance(data, Mapping):
         raise StudyError(
             f"{source}: a study must be a mapping of keys {list(STUDY_KEYS)}. Received: {type(data).__name__}."
         )
-    for key in sorted(set(data) - set(STUDY_KEYS)):
-        errors.add(str(key), f"unknown key; allowed keys: {', '.join(STUDY_KEYS)}.")
+    too_big = structure_problem(data)
+    if too_big is not None:
+        raise StudyError(f"{source}: the study is {too_big}; a study is a short mapping of keys {list(STUDY_KEYS)}.")
+    for key in sorted(map(str, set(data) - set(STUDY_KEYS))):
+        errors.add(key if len(key) <= 60 else key[:57] + "...", f"unknown key; allowed keys: {', '.join(STUDY_KEYS)}.")
 
     name = data.get("name")
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        errors.add("name", f"required: letters, digits, '.', '_' or '-'. Received: {name!r}.")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        errors.add(
+            "name",
+            "required: at most 100 letters, digits, '.', '_' or '-', starting with a letter or digit. "
+            f"Received: {short(name)}.",
+        )
         name = "study"
-    steps = data.get("steps", 300)
-    if not _is_int(steps) or steps <= 0:
-        errors.add("steps", f"must be an integer > 0. Received: {steps!r}.")
-        steps = 1
-    eval_every = data.get("eval_every", max(1, steps // 20))
-    if not _is_int(eval_every) or eval_every <= 0:
-        errors.add("eval_every", f"must be an integer > 0. Received: {eval_every!r}.")
-        eval_every = 1
-    seeds_raw = data.get("seeds", [0])
-    seeds: list[int] = []
-    if _is_int(seeds_raw) and seeds_raw > 0:
-        seeds = list(range(seeds_raw))
-    elif isinstance(seeds_raw, list) and seeds_raw and all(_is_int(s) and s >= 0 for s in seeds_raw):
-        seeds = list(dict.fromkeys(seeds_raw))
-    else:
-        errors.add("seeds", f"must be a count > 0 or a non-empty list of integers >= 0. Received: {seeds_raw!r}.")
-    grad_clip = data.get("grad_clip")
-    if grad_clip is not None and (not _is_num(grad_clip) or grad_clip <= 0):
-        errors.add("grad_clip", f"must be a number > 0 or null. Received: {grad_clip!r}.")
-    threads = data.get("threads", 1)
-    if not _is_int(threads) or threads <= 0:
-        errors.add("threads", f"must be an integer > 0. Received: {threads!r}.")
+    steps = _number(data, "steps", 300, _STEPS, errors) or 1
+    eval_every = _number(data, "eval_every", max(1, steps // 20), _STEPS, errors) or 1
+    seeds = _seeds(data.get("seeds", [0]), errors)
+    grad_clip = _number(data, "grad_clip", None, _POSITIVE, errors)
+    threads = _number(data, "threads", 1, _THREADS, errors) or 1
     for key in ("description", "expectation"):
         if not isinstance(data.get(key, ""), str):
-            errors.add(key, f"must be a string. Received: {data.get(key)!r}.")
+            errors.add(key, f"must be a string. Received: {short(data.get(key))}.")
 
     def listed(key: str) -> list[Any]:
         value = data.get(key)
         if not isinstance(value, list) or not value:
-            errors.add(key, f"required: a non-empty list. Received: {value!r}.")
+            errors.add(key, f"required: a non-empty list. Received: {short(value)}.")
             return []
         return value
 
@@ -355,8 +391,8 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
             errors.add(f"optimizers[{i}]", str(exc))
             continue
         lr = e.get("lr", kind.lr)
-        if not _is_num(lr) or lr <= 0:
-            errors.add(f"optimizers[{i}].lr", f"must be a number > 0. Received: {lr!r}.")
+        if not _POSITIVE.check(lr):
+            errors.add(f"optimizers[{i}].lr", f"must be {_POSITIVE.describe()}. Received: {short(lr)}.")
             continue
         optimizers.append(
             {"name": kind.name, "lr": float(lr), "options": options, "label": str(e.get("label") or kind.name)}
@@ -369,26 +405,29 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
             continue
         try:
             spec = str(parse(substitute_steps(e["spec"], steps)))
-        except (LrplanError, ValueError) as exc:
-            errors.add(f"schedules[{i}]", f"invalid schedule {e['spec']!r}: {exc}")
+        except (LrplanError, ValueError, ArithmeticError, RecursionError) as exc:
+            errors.add(f"schedules[{i}]", f"invalid schedule {short(e['spec'])}: {exc}")
             continue
         schedules.append({"spec": spec, "label": str(e.get("label") or e["spec"])})
 
     lrs = data.get("lrs")
     if lrs is not None:
-        if not isinstance(lrs, list) or not lrs or not all(_is_num(x) and x > 0 for x in lrs):
-            errors.add("lrs", f"must be a non-empty list of numbers > 0. Received: {lrs!r}.")
+        if not isinstance(lrs, list) or not lrs or not all(map(_POSITIVE.check, lrs)):
+            errors.add("lrs", f"must be a non-empty list of numbers > 0. Received: {short(lrs)}.")
             lrs = None
         else:
             lrs = [float(x) for x in lrs]
     targets = data.get("targets", {})
-    if not isinstance(targets, Mapping) or not all(isinstance(k, str) and _is_num(v) for k, v in targets.items()):
-        errors.add("targets", f"must map task names to numbers. Received: {targets!r}.")
+    if not isinstance(targets, Mapping) or not all(isinstance(k, str) and is_number(v) for k, v in targets.items()):
+        errors.add("targets", f"must map task names to finite numbers. Received: {short(targets)}.")
         targets = {}
     else:
         for k in targets:
             if k not in _tasks.tasks():
-                errors.add(f"targets.{k}", "not a known task.")
+                errors.add(f"targets.{k if len(k) <= 60 else k[:57] + '...'}", "not a known task.")
+    count = len(tasks) * len(seeds) * len(schedules) * (len(lrs) if lrs is not None else 1) * len(optimizers)
+    if count > MAX_RUNS:
+        errors.add("seeds", f"the study expands to {count} runs; at most {MAX_RUNS} are allowed.")
     errors.raise_if_any()
     return Study(
         name=str(name),
@@ -408,13 +447,27 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
     )
 
 
+MAX_STUDY_BYTES = 1 << 20
+"""The largest study file read (1 MiB)."""
+
+
 def load_study(path: str | Path) -> Study:
-    """Read and validate a YAML (``.yaml``/``.yml``) or TOML (``.toml``) study file."""
+    """Read and validate a YAML (``.yaml``/``.yml``) or TOML (``.toml``) study file.
+
+    Only a regular file of at most :data:`MAX_STUDY_BYTES` is read (never a device or a pipe).
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StudyError(f"{p}: cannot read the study file ({exc.strerror}).") from None
+        raw = read_bounded(p, MAX_STUDY_BYTES, what="study file")
+        text = raw.decode("utf-8")
+    except LabError as exc:
+        raise StudyError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise StudyError(
+            f"{p}: not a text file (byte {exc.start} is not UTF-8); a study file is YAML or TOML."
+        ) from None
+    if "\x00" in text:
+        raise StudyError(f"{p}: not a text file (it holds NUL bytes); a study file is YAML or TOML.")
     if p.suffix == ".toml":
         try:
             import tomllib
@@ -424,6 +477,8 @@ def load_study(path: str | Path) -> Study:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise StudyError(f"{p}: not valid TOML: {exc}") from None
+        except RecursionError:
+            raise StudyError(f"{p}: the study is nested too deeply to read.") from None
     elif p.suffix in (".yaml", ".yml"):
         import yaml
 
@@ -431,6 +486,8 @@ def load_study(path: str | Path) -> Study:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise StudyError(f"{p}: not valid YAML: {exc}") from None
+        except RecursionError:
+            raise StudyError(f"{p}: the study is nested too deeply to read.") from None
     else:
         raise StudyError(f"{p}: a study file must end in .yaml, .yml or .toml.")
     return study_from_dict(data if data is not None else {}, source=str(p))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import math
 import platform
 import sysconfig
 from collections.abc import Callable, Mapping
@@ -39,10 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import LabError
+import numpy as np
+
+from .checks import Bound, short
+from .errors import IdxError, LabError
+from .idx import read_idx
 
 if TYPE_CHECKING:
-    import numpy as np
     import torch
 
 __all__ = [
@@ -88,6 +92,10 @@ class Task:
         description: one line for ``lrplan lab list``.
         choices: allowed values of string options, e.g. ``{"norm": ("pre", "post")}``.
         required: options that must be given (no usable default).
+        bounds: the range of numeric options, e.g. ``{"heads": Bound(1, 256, integer=True)}``; other
+            numeric options must be finite and >= 0.
+        check: ``check(options) -> reason or None`` for rules between options (e.g. ``d_model``
+            divisible by ``heads``), run on complete options.
     """
 
     name: str
@@ -99,6 +107,8 @@ class Task:
     description: str
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     required: tuple[str, ...] = ()
+    bounds: Mapping[str, Bound] = field(default_factory=dict)
+    check: Callable[[dict[str, Any]], str | None] | None = None
 
 
 _TASKS: dict[str, Task] = {}
@@ -142,50 +152,53 @@ def tasks() -> dict[str, Task]:
     return dict(sorted(_TASKS.items()))
 
 
-def _check_type(owner: str, key: str, value: Any, default: Any) -> Any:
+def _check_type(owner: str, key: str, value: Any, default: Any, bound: Bound | None) -> Any:
     if default is None:
-        if value is None or isinstance(value, str):
+        if value is None or (isinstance(value, str) and len(value) <= 4096):
             return value
-        raise LabError(f"{owner}: option `{key}` must be a string. Received: {key}={value!r}.")
+        raise LabError(f"{owner}: option `{key}` must be a string. Received: {key}={short(value)}.")
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
-        raise LabError(f"{owner}: option `{key}` must be true or false. Received: {key}={value!r}.")
-    if isinstance(default, int):
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-        raise LabError(f"{owner}: option `{key}` must be an integer >= 0. Received: {key}={value!r}.")
-    if isinstance(default, float):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            return float(value)
-        raise LabError(f"{owner}: option `{key}` must be a number >= 0. Received: {key}={value!r}.")
+        raise LabError(f"{owner}: option `{key}` must be true or false. Received: {key}={short(value)}.")
+    if isinstance(default, (int, float)):
+        bound = bound or Bound(0, integer=isinstance(default, int))
+        if bound.check(value):
+            return value if bound.integer else float(value)
+        raise LabError(f"{owner}: option `{key}` must be {bound.describe()}. Received: {key}={short(value)}.")
     if isinstance(default, str):
         if isinstance(value, str):
             return value
-        raise LabError(f"{owner}: option `{key}` must be a string. Received: {key}={value!r}.")
+        raise LabError(f"{owner}: option `{key}` must be a string. Received: {key}={short(value)}.")
     return value
 
 
 def resolve_options(task: Task, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """``task.defaults`` updated with ``options``; unknown keys, wrong types and bad choices raise LabError."""
+    """``task.defaults`` updated with ``options``; unknown keys, wrong types, values out of range and bad
+    choices raise LabError."""
+    if options is not None and not isinstance(options, Mapping):
+        raise LabError(f"task {task.name!r}: `options` must be a mapping. Received: {short(options)}.")
     given = dict(options or {})
-    unknown = sorted(set(given) - set(task.defaults))
+    unknown = sorted(map(str, set(given) - set(task.defaults)))
     if unknown:
         raise LabError(
-            f"task {task.name!r}: unknown option(s) {unknown}. Options: {sorted(task.defaults)}."
+            f"task {task.name!r}: unknown option(s) {short(unknown)}. Options: {sorted(task.defaults)}."
             + (_suggest(unknown[0], list(task.defaults)) if len(unknown) == 1 else "")
         )
     out = dict(task.defaults)
     for key, value in given.items():
-        out[key] = _check_type(f"task {task.name!r}", key, value, task.defaults[key])
+        out[key] = _check_type(f"task {task.name!r}", key, value, task.defaults[key], task.bounds.get(key))
         allowed = task.choices.get(key)
         if allowed is not None and out[key] not in allowed:
             raise LabError(
-                f"task {task.name!r}: option `{key}` must be one of {list(allowed)}. Received: {key}={value!r}."
+                f"task {task.name!r}: option `{key}` must be one of {list(allowed)}. Received: {key}={short(value)}."
             )
     for key in task.required:
         if out.get(key) in (None, ""):
             raise LabError(f"task {task.name!r}: option `{key}` is required.")
+    problem = task.check(out) if task.check is not None else None
+    if problem:
+        raise LabError(f"task {task.name!r}: {problem}")
     return out
 
 
@@ -241,6 +254,10 @@ def _classifier(
     return Problem(model=model, loss=loss, evaluate=evaluate, info=info)
 
 
+_BATCH = Bound(1, 2**16, integer=True)
+_HIDDEN = Bound(0, 2**16, integer=True)
+
+
 @functools.lru_cache(maxsize=1)
 def _digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits  # type: ignore[import-untyped]
@@ -276,6 +293,7 @@ register_task(
         mode="max",
         target=0.95,
         description="scikit-learn 8x8 digits, 64-128-10 ReLU MLP, fixed stratified 1347/450 split",
+        bounds={"batch_size": _BATCH, "hidden": _HIDDEN},
     )
 )
 register_task(
@@ -287,6 +305,7 @@ register_task(
         mode="max",
         target=0.95,
         description="scikit-learn 8x8 digits, multinomial logistic regression (convex)",
+        bounds={"batch_size": _BATCH},
     )
 )
 
@@ -299,11 +318,6 @@ def load_mnist(root: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     Raises:
         IdxError: a file is missing or malformed, or images and labels disagree.
     """
-    import numpy as np
-
-    from .errors import IdxError
-    from .idx import read_idx
-
     base = Path(root)
     if not base.is_dir():
         raise IdxError(f"{base}: the MNIST directory does not exist (the lab never downloads data).")
@@ -356,11 +370,15 @@ register_task(
         target=0.97,
         description="MNIST from local IDX files (option root: DIR; never downloaded), 784-128-10 MLP",
         required=("root",),
+        bounds={"batch_size": _BATCH, "hidden": _HIDDEN, "limit": Bound(0, 2**31, integer=True)},
     )
 )
 
 
 # ------------------------------------------------------------------------------ char LM
+_MIN_TEXT = 10_000
+
+
 @functools.lru_cache(maxsize=4)
 def stdlib_text(max_bytes: int) -> tuple[bytes, dict[str, Any]]:
     """The top-level ``*.py`` files of this Python's standard library, sorted by name and concatenated,
@@ -381,7 +399,7 @@ def stdlib_text(max_bytes: int) -> tuple[bytes, dict[str, Any]]:
         total += len(data)
         used += 1
     text = b"".join(parts)
-    if len(text) < 10_000:
+    if len(text) < _MIN_TEXT:
         raise LabError(f"charlm: found only {len(text)} bytes of standard-library text under {root}.")
     info = {
         "text": "python stdlib top-level *.py, sorted",
@@ -393,9 +411,21 @@ def stdlib_text(max_bytes: int) -> tuple[bytes, dict[str, Any]]:
     return text, info
 
 
-def _build_charlm(options: dict[str, Any], seed: int) -> Problem:
-    import math
+def _check_charlm(options: dict[str, Any]) -> str | None:
+    if options["d_model"] % options["heads"]:
+        return (
+            f"`d_model` must be divisible by `heads`. Received: d_model={options['d_model']}, heads={options['heads']}."
+        )
+    val = options["max_bytes"] - int(options["max_bytes"] * 0.9)
+    if options["context"] + 1 >= val:
+        return (
+            f"`context` must be < {val - 1}, the validation bytes of max_bytes={options['max_bytes']} less one. "
+            f"Received: context={options['context']}."
+        )
+    return None
 
+
+def _build_charlm(options: dict[str, Any], seed: int) -> Problem:
     import torch
     import torch.nn.functional as F
 
@@ -406,9 +436,9 @@ def _build_charlm(options: dict[str, Any], seed: int) -> Problem:
     split = int(len(data) * 0.9)
     train, val = data[:split], data[split:]
     ctx, bs = options["context"], options["batch_size"]
-    if options["d_model"] % options["heads"]:
+    if ctx + 1 >= len(val):  # the text on this machine is shorter than max_bytes
         raise LabError(
-            f"task 'charlm': `d_model` must be divisible by `heads`. Received: {options['d_model']}, {options['heads']}."
+            f"task 'charlm': `context` must be < {len(val) - 1}, the validation bytes of this Python's text."
         )
     torch.manual_seed(seed)
     model = CharTransformer(
@@ -463,5 +493,15 @@ register_task(
         target=2.0,
         description="byte-level Transformer LM (norm: pre|post) on Python's own stdlib sources",
         choices={"norm": ("pre", "post")},
+        bounds={
+            "layers": Bound(1, 64, integer=True),
+            "d_model": Bound(1, 4096, integer=True),
+            "heads": Bound(1, 256, integer=True),
+            "context": Bound(1, 4096, integer=True),
+            "batch_size": _BATCH,
+            "max_bytes": Bound(_MIN_TEXT, 10**9, integer=True),
+            "val_batches": Bound(1, 10_000, integer=True),
+        },
+        check=_check_charlm,
     )
 )

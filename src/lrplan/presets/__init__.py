@@ -8,12 +8,13 @@ Modules are imported on first use; none imports its source library.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from .._errors import UnknownScheduleError
+from .. import UnknownScheduleError
 
 __all__ = ["SOURCES", "source", "get", "names"]
 
@@ -23,8 +24,6 @@ SOURCES = ("torch", "keras", "optax", "hf", "timm", "fairseq", "t5", "big_vision
 def source(name: str) -> ModuleType:
     """The preset module for a source library, e.g. ``source("torch")``."""
     if name not in SOURCES:
-        import difflib
-
         close = difflib.get_close_matches(str(name), SOURCES, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else f" Sources: {', '.join(SOURCES)}."
         raise UnknownScheduleError(f"Unknown preset source {name!r}.{hint}")
@@ -48,8 +47,6 @@ def get(name: str) -> Callable[..., Any]:
     src, _, fn = str(name).partition(".")
     mod = source(src)
     if fn not in getattr(mod, "__all__", ()):
-        import difflib
-
         close = difflib.get_close_matches(fn, list(getattr(mod, "__all__", ())), n=3)
         hint = f" Did you mean {', '.join(repr(f'{src}.{c}') for c in close)}?" if close else ""
         raise UnknownScheduleError(f"Unknown preset {name!r}.{hint}")

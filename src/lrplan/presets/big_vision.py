@@ -31,16 +31,24 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .. import _compose as C
-from .._base import Schedule
-from ..schedules import basic as B
-from ..schedules.cosine import Cosine
-from ..schedules.rsqrt import InverseSqrt
-from . import _preset_args as a
+from .. import (
+    Constant,
+    Cooldown,
+    Cosine,
+    InverseSqrt,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Polynomial,
+    Product,
+    Schedule,
+    Shift,
+)
+from ._args import Args, preset, shown
 
 __all__ = ["create_learning_rate_schedule"]
 
-_OWNER = "create_learning_rate_schedule"
+_ARGS = Args("big_vision.create_learning_rate_schedule")
 _DURATIONS = ("warmup", "cooldown")
 _SUFFIXES = ("steps", "examples", "epochs", "percent")
 _OTHER_KW = ("power", "end", "linear_end", "timescale", "timescale_examples", "shift", "steps", "mults")
@@ -52,24 +60,24 @@ def _to_integer(x: float) -> int:
 
 def _steps(prefix: str, kw: dict[str, Any], data_size: Any, batch_size: Any, total_steps: float) -> float:
     """big_vision's ``utils.steps``: a duration in steps from ``{prefix}_{steps,examples,epochs,percent}``."""
+    c = _ARGS
     given = [f"{prefix}_{s}" for s in _SUFFIXES if kw.get(f"{prefix}_{s}") is not None]
     if len(given) > 1:
-        raise a.v.fail(_OWNER, given[1], f"None when `{given[0]}` is given (only one of them)", kw[given[1]])
+        raise c.fail(given[1], f"None when `{given[0]}` is given (only one of them)", kw[given[1]])
     if f"{prefix}_steps" in kw:
-        return a.nonneg(_OWNER, f"{prefix}_steps", kw[f"{prefix}_steps"])
+        return c.nonneg(f"{prefix}_steps", kw[f"{prefix}_steps"])
     if batch_size and f"{prefix}_examples" in kw:
-        return _to_integer(a.nonneg(_OWNER, f"{prefix}_examples", kw[f"{prefix}_examples"]) / batch_size)
+        return _to_integer(c.nonneg(f"{prefix}_examples", kw[f"{prefix}_examples"]) / batch_size)
     if batch_size and data_size and f"{prefix}_epochs" in kw:
-        return _to_integer(a.nonneg(_OWNER, f"{prefix}_epochs", kw[f"{prefix}_epochs"]) * data_size / batch_size)
+        return _to_integer(c.nonneg(f"{prefix}_epochs", kw[f"{prefix}_epochs"]) * data_size / batch_size)
     if total_steps and f"{prefix}_percent" in kw:
-        return _to_integer(a.ratio(_OWNER, f"{prefix}_percent", kw[f"{prefix}_percent"]) * total_steps)
+        return _to_integer(c.in_range(f"{prefix}_percent", kw[f"{prefix}_percent"], 0.0, 1.0) * total_steps)
     if given:
-        raise a.v.fail(
-            _OWNER, given[0], "convertible to steps (pass batch_size, data_size or total_steps)", kw[given[0]]
-        )
+        raise c.fail(given[0], "convertible to steps (pass batch_size, data_size or total_steps)", kw[given[0]])
     return 0
 
 
+@preset
 def create_learning_rate_schedule(
     total_steps: int,
     batch_size: int | None = None,
@@ -105,46 +113,45 @@ def create_learning_rate_schedule(
         >>> st(29), st(30), st(60)
         (1.0, 0.1, 0.01)
     """
+    c = _ARGS
     for key in kw:
         if not (key in _OTHER_KW or any(key == f"{d}_{s}" for d in _DURATIONS for s in _SUFFIXES)):
-            raise a.v.fail(_OWNER, key, "an argument big_vision reads (it would silently ignore it)", kw[key])
-    t = a.nonneg(_OWNER, "total_steps", total_steps)
-    lr = a.nonneg(_OWNER, "base", base)
-    kind = a.choice(_OWNER, "decay_type", decay_type, ("linear", "polynomial", "cosine", "rsqrt", "stair"))
-    if a.v.require_bool(_OWNER, "scale_with_batchsize", scale_with_batchsize):
-        lr = lr * a.positive(_OWNER, "batch_size", batch_size) / 256.0
+            raise c.fail(key, "an argument big_vision reads (it would silently ignore it)", kw[key])
+    t = c.nonneg("total_steps", total_steps)
+    lr = c.nonneg("base", base)
+    kind = c.choice("decay_type", decay_type, ("linear", "polynomial", "cosine", "rsqrt", "stair"))
+    if c.flag("scale_with_batchsize", scale_with_batchsize):
+        lr = lr * c.positive("batch_size", batch_size) / 256.0
     w = _steps("warmup", kw, data_size, batch_size, t)
     cool = _steps("cooldown", kw, data_size, batch_size, t)
     if not (t <= 1 or w < t):
-        raise a.v.fail(_OWNER, "warmup_steps", f"< total_steps={total_steps!r}", w)
+        raise c.fail("warmup_steps", f"< total_steps={shown(total_steps)}", w)
     if cool > t:
-        raise a.v.fail(_OWNER, "cooldown_steps", f"<= total_steps={total_steps!r}", cool)
+        raise c.fail("cooldown_steps", f"<= total_steps={shown(total_steps)}", cool)
     span = max(t - w, 1.0)
     decay: Schedule
     if kind in ("linear", "polynomial"):
-        end = a.nonneg(_OWNER, "end", kw.get("end", kw.get("linear_end", 0)))
-        power = a.positive(_OWNER, "power", kw.get("power", 1))
-        decay = C.Shift(B.Polynomial(init_value=lr, end_value=end, decay_steps=span, power=power), steps=w)
+        end = c.nonneg("end", kw.get("end", kw.get("linear_end", 0)))
+        power = c.positive("power", kw.get("power", 1))
+        decay = Shift(Polynomial(init_value=lr, end_value=end, decay_steps=span, power=power), steps=w)
     elif kind == "cosine":
-        decay = C.Shift(Cosine(init_value=lr, decay_steps=span), steps=w)
+        decay = Shift(Cosine(init_value=lr, decay_steps=span), steps=w)
     elif kind == "rsqrt":
         if "timescale_examples" in kw:
-            tau = a.positive(_OWNER, "timescale_examples", kw["timescale_examples"]) / a.positive(
-                _OWNER, "batch_size", batch_size
-            )
+            tau = c.positive("timescale_examples", kw["timescale_examples"]) / c.positive("batch_size", batch_size)
         else:
-            tau = a.positive(_OWNER, "timescale", kw.get("timescale", 10_000))
-        sigma = a.nonneg(_OWNER, "shift", kw.get("shift", 0))
+            tau = c.positive("timescale", kw.get("timescale", 10_000))
+        sigma = c.nonneg("shift", kw.get("shift", 0))
         rsqrt = InverseSqrt(peak_value=lr, warmup_steps=0, timescale=tau)
         if sigma == 0:
-            decay = C.Shift(rsqrt, steps=w)
+            decay = Shift(rsqrt, steps=w)
         else:
-            decay = C.Join([B.Constant(rsqrt(sigma)), C.Shift(rsqrt, steps=-sigma)], boundaries=[w])
+            decay = Join([Constant(rsqrt(sigma)), Shift(rsqrt, steps=-sigma)], boundaries=[w])
     else:
-        bounds = a.v.require_real_tuple(_OWNER, "steps", kw.get("steps", []))
-        mults = a.v.require_real_tuple(_OWNER, "mults", kw.get("mults", []))
+        bounds = c.reals("steps", kw.get("steps", []))
+        mults = c.reals("mults", kw.get("mults", []))
         if len(mults) != len(bounds) or any(b2 < b1 for b1, b2 in itertools.pairwise(bounds)):
-            raise a.v.fail(_OWNER, "mults", f"one per boundary in the sorted `steps`={list(bounds)!r}", list(mults))
+            raise c.fail("mults", f"one per boundary in the sorted `steps`={shown(list(bounds))}", list(mults))
         values = [lr] + [lr * m for m in mults]
         # searchsorted(steps, s + 1): the index counts the boundaries <= s; repeated boundaries skip values
         pairs: dict[float, float] = {}
@@ -153,13 +160,11 @@ def create_learning_rate_schedule(
         start = values[sum(1 for b in bounds if b <= 0)]
         kept = sorted(b for b in pairs if b > 0)
         decay = (
-            B.PiecewiseConstant(boundaries=kept, values=[start] + [pairs[b] for b in kept])
-            if kept
-            else B.Constant(start)
+            PiecewiseConstant(boundaries=kept, values=[start] + [pairs[b] for b in kept]) if kept else Constant(start)
         )
     out: Schedule = decay
     if w > 0:
-        out = C.Product([B.Linear(init_value=0.0, end_value=1.0, decay_steps=w), out])
+        out = Product([Linear(init_value=0.0, end_value=1.0, decay_steps=w), out])
     if cool > 0:
-        out = C.Cooldown(out, start=t - cool, steps=cool)
+        out = Cooldown(out, start=t - cool, steps=cool)
     return out

@@ -27,39 +27,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import _compose as C
-from .._base import Schedule
-from ..schedules import basic as B
-from ..schedules import research as R
-from ..schedules.cosine import CosineRestarts
-from ..schedules.rsqrt import InverseSqrt
-from . import _preset_args as a
+from .. import (
+    Constant,
+    CosineRestarts,
+    CycleAnneal,
+    Exponential,
+    InverseSqrt,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Polynomial,
+    Schedule,
+    StepDecay,
+    Warmup,
+)
+from ._args import Args, preset, shown
 
 __all__ = ["inverse_sqrt", "polynomial_decay", "tri_stage", "cosine", "triangular", "step"]
 
 
-def _lr(owner: str, lr: Any) -> float:
+def _lr(c: Args, lr: Any) -> float:
     if isinstance(lr, (list, tuple)):
         if len(lr) != 1:
-            raise a.unsupported(owner, "lr", lr, "a single value", "fairseq uses lr[0]; several values are epoch lists")
+            raise c.unsupported("lr", lr, "a single value", "fairseq uses lr[0]; several values are epoch lists")
         lr = lr[0]
-    return a.nonneg(owner, "lr", lr)
+    return c.nonneg("lr", lr)
 
 
 def _warmup_to_floor(
-    owner: str, lr: Any, warmup_updates: Any, min_lr: Any, warmup_init_lr: Any
+    c: Args, lr: Any, warmup_updates: Any, min_lr: Any, warmup_init_lr: Any
 ) -> tuple[float, float, float, float]:
     """Checked ``(lr, warmup_updates, min_lr, warmup_init_lr)`` of the schedulers that decay to ``min_lr``
     (``warmup_init_lr < 0`` means "start from ``min_lr``", as fairseq does)."""
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "warmup_updates", warmup_updates)
-    low = a.nonneg(owner, "min_lr", min_lr)
+    lr = _lr(c, lr)
+    w = c.nonneg("warmup_updates", warmup_updates)
+    low = c.nonneg("min_lr", min_lr)
     if not lr > low:
-        raise a.v.fail(owner, "lr", f"> min_lr={min_lr!r}", lr)
-    init = a.real(owner, "warmup_init_lr", warmup_init_lr)
+        raise c.fail("lr", f"> min_lr={shown(min_lr)}", lr)
+    init = c.real("warmup_init_lr", warmup_init_lr)
     return lr, w, low, (low if init < 0 else init)
 
 
+@preset
 def inverse_sqrt(lr: float, warmup_updates: int = 4000, warmup_init_lr: float = -1) -> Schedule:
     r"""``--lr-scheduler inverse_sqrt``: linear warmup, then :math:`\eta\sqrt{W/n}`.
 
@@ -80,15 +89,16 @@ def inverse_sqrt(lr: float, warmup_updates: int = 4000, warmup_init_lr: float = 
         >>> z(0), z(1), z(4)
         (1.0, 1.0, 0.5)
     """
-    owner = "inverse_sqrt"
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "warmup_updates", warmup_updates)
-    init = a.real(owner, "warmup_init_lr", warmup_init_lr)
+    c = Args("fairseq.inverse_sqrt")
+    lr = _lr(c, lr)
+    w = c.nonneg("warmup_updates", warmup_updates)
+    init = c.real("warmup_init_lr", warmup_init_lr)
     if w == 0:
         return InverseSqrt(peak_value=lr, warmup_steps=1, timescale=None, warmup_shape="constant")
     return InverseSqrt(peak_value=lr, warmup_steps=w, init_value=0.0 if init < 0 else init, timescale=None)
 
 
+@preset
 def polynomial_decay(
     lr: float,
     total_num_update: int,
@@ -113,25 +123,24 @@ def polynomial_decay(
         >>> s(5), s(10), s(60), s(110)
         (0.5, 1.0, 0.5, 0.0)
     """
-    owner = "polynomial_decay"
-    lr = _lr(owner, lr)
-    t = a.nonneg(owner, "total_num_update", total_num_update)
-    w = a.nonneg(owner, "warmup_updates", warmup_updates)
-    end = a.nonneg(owner, "end_learning_rate", end_learning_rate)
-    p = a.positive(owner, "power", power)
+    c = Args("fairseq.polynomial_decay")
+    lr = _lr(c, lr)
+    t = c.nonneg("total_num_update", total_num_update)
+    w = c.nonneg("warmup_updates", warmup_updates)
+    end = c.nonneg("end_learning_rate", end_learning_rate)
+    p = c.positive("power", power)
     if force_anneal is not None:
-        raise a.unsupported(owner, "force_anneal", force_anneal, "None", "per-epoch annealing is driven by the epoch")
-    tail: Schedule = (
-        B.Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p) if t > w else B.Constant(end)
-    )
+        raise c.unsupported("force_anneal", force_anneal, "None", "per-epoch annealing is driven by the epoch")
+    tail: Schedule = Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p) if t > w else Constant(end)
     if w == 0:
         return tail
-    ramp = B.Linear(init_value=0.0, end_value=lr, decay_steps=w)
+    ramp = Linear(init_value=0.0, end_value=lr, decay_steps=w)
     if t > w:
-        return C.Warmup(tail, steps=w)
-    return C.Join([ramp, tail], boundaries=[w + 1])
+        return Warmup(tail, steps=w)
+    return Join([ramp, tail], boundaries=[w + 1])
 
 
+@preset
 def tri_stage(
     lr: float,
     warmup_steps: int = 0,
@@ -164,32 +173,33 @@ def tri_stage(
         >>> s(0), s(10), s(20), round(s(25), 6), round(s(30), 6), s(100)
         (0.01, 1.0, 1.0, 0.1, 0.01, 0.01)
     """
-    owner = "tri_stage"
-    lr = _lr(owner, lr)
+    c = Args("fairseq.tri_stage")
+    lr = _lr(c, lr)
     if phase_ratio is not None:
         if max_update is None:
-            raise a.v.fail(owner, "max_update", "given with `phase_ratio`", None)
-        ratios = a.v.require_real_tuple(owner, "phase_ratio", phase_ratio)
+            raise c.fail("max_update", "given with `phase_ratio`", None)
+        ratios = c.reals("phase_ratio", phase_ratio)
         if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-12 or min(ratios) < 0:
-            raise a.v.fail(owner, "phase_ratio", "three fractions >= 0 summing to 1", phase_ratio)
-        total = a.integer(owner, "max_update", max_update, minimum=1)
+            raise c.fail("phase_ratio", "three fractions >= 0 summing to 1", phase_ratio)
+        total = c.integer("max_update", max_update, minimum=1)
         warmup_steps, hold_steps, decay_steps = (int(total * r) for r in ratios)
-    w = a.nonneg(owner, "warmup_steps", warmup_steps)
-    h = a.nonneg(owner, "hold_steps", hold_steps)
-    d = a.nonneg(owner, "decay_steps", decay_steps)
-    init = lr * a.nonneg(owner, "init_lr_scale", init_lr_scale)
-    f = a.positive(owner, "final_lr_scale", final_lr_scale)
+    w = c.nonneg("warmup_steps", warmup_steps)
+    h = c.nonneg("hold_steps", hold_steps)
+    d = c.nonneg("decay_steps", decay_steps)
+    init = lr * c.nonneg("init_lr_scale", init_lr_scale)
+    f = c.positive("final_lr_scale", final_lr_scale)
     final = lr * f
     if d > 0:
-        decay: Schedule = B.Exponential(init_value=lr, decay_rate=f, decay_steps=d, end_value=final)
-        body: Schedule = C.Join([B.Constant(lr), decay], boundaries=[h]) if h > 0 else decay
+        decay: Schedule = Exponential(init_value=lr, decay_rate=f, decay_steps=d, end_value=final)
+        body: Schedule = Join([Constant(lr), decay], boundaries=[h]) if h > 0 else decay
     else:
-        body = B.PiecewiseConstant(boundaries=[h + 1], values=[lr, final])
+        body = PiecewiseConstant(boundaries=[h + 1], values=[lr, final])
     if w == 0:
         return body
-    return C.Join([B.Linear(init_value=init, end_value=lr, decay_steps=w), body], boundaries=[w])
+    return Join([Linear(init_value=init, end_value=lr, decay_steps=w), body], boundaries=[w])
 
 
+@preset
 def cosine(
     lr: float,
     warmup_updates: int = 0,
@@ -217,24 +227,24 @@ def cosine(
         >>> s(0), s(50), round(s(100), 6)
         (1.0, 0.5, 0.1)
     """
-    owner = "cosine"
-    lr, w, low, init = _warmup_to_floor(owner, lr, warmup_updates, min_lr, warmup_init_lr)
-    m = a.positive(owner, "t_mult", t_mult)
+    c = Args("fairseq.cosine")
+    lr, w, low, init = _warmup_to_floor(c, lr, warmup_updates, min_lr, warmup_init_lr)
+    m = c.positive("t_mult", t_mult)
     if m < 1:
-        raise a.unsupported(owner, "t_mult", t_mult, ">= 1", "shrinking periods run out and fairseq raises")
-    period = a.real(owner, "lr_period_updates", lr_period_updates)
+        raise c.unsupported("t_mult", t_mult, ">= 1", "shrinking periods run out and fairseq raises")
+    period = c.real("lr_period_updates", lr_period_updates)
     if period <= 0:
         if max_update is None:
-            raise a.v.fail(owner, "max_update", "given when `lr_period_updates` <= 0", None)
-        period = a.nonneg(owner, "max_update", max_update) - w
+            raise c.fail("max_update", "given when `lr_period_updates` <= 0", None)
+        period = c.nonneg("max_update", max_update) - w
         if period <= 0:
-            raise a.v.fail(owner, "max_update", f"> warmup_updates={warmup_updates!r}", max_update)
-    shrink = a.positive(owner, "lr_shrink", lr_shrink)
+            raise c.fail("max_update", f"> warmup_updates={shown(warmup_updates)}", max_update)
+    shrink = c.positive("lr_shrink", lr_shrink)
     main: Schedule
     if low == 0:
         main = CosineRestarts(init_value=lr, decay_steps=period, period_mult=m, peak_decay=shrink)
     else:
-        main = R.CycleAnneal(
+        main = CycleAnneal(
             init_value=lr,
             cycle_steps=period,
             end_value=low,
@@ -243,9 +253,10 @@ def cosine(
             max_cycles=None,
             end_decay=True,
         )
-    return C.Warmup(main, steps=w, init_value=init) if w > 0 else main
+    return Warmup(main, steps=w, init_value=init) if w > 0 else main
 
 
+@preset
 def triangular(
     lr: float, max_lr: float, lr_period_updates: float = 5000, lr_shrink: float = 0.1, shrink_min: bool = False
 ) -> Schedule:
@@ -263,18 +274,18 @@ def triangular(
         >>> s(0), s(5), s(10), s(15)
         (0.1, 1.0, 0.1, 0.5)
     """
-    owner = "triangular"
-    lr = _lr(owner, lr)
-    peak = a.nonneg(owner, "max_lr", max_lr)
+    c = Args("fairseq.triangular")
+    lr = _lr(c, lr)
+    peak = c.nonneg("max_lr", max_lr)
     if not peak > lr:
-        raise a.v.fail(owner, "max_lr", f"> lr={lr!r}", max_lr)
-    period = a.real(owner, "lr_period_updates", lr_period_updates)
+        raise c.fail("max_lr", f"> lr={shown(lr)}", max_lr)
+    period = c.real("lr_period_updates", lr_period_updates)
     half = int(period // 2)
     if half < 1:
-        raise a.v.fail(owner, "lr_period_updates", ">= 2", lr_period_updates)
-    shrink = a.positive(owner, "lr_shrink", lr_shrink)
-    flag = a.v.require_bool(owner, "shrink_min", shrink_min)
-    return R.CycleAnneal(
+        raise c.fail("lr_period_updates", ">= 2", lr_period_updates)
+    shrink = c.positive("lr_shrink", lr_shrink)
+    flag = c.flag("shrink_min", shrink_min)
+    return CycleAnneal(
         init_value=peak,
         cycle_steps=2 * half,
         end_value=lr,
@@ -285,6 +296,7 @@ def triangular(
     )
 
 
+@preset
 def step(
     lr: float,
     warmup_updates: int = 0,
@@ -303,11 +315,11 @@ def step(
         >>> s(9), s(10), s(20), s(30)
         (1.0, 0.5, 0.25, 0.2)
     """
-    owner = "step"
-    lr, w, low, init = _warmup_to_floor(owner, lr, warmup_updates, min_lr, warmup_init_lr)
-    k = a.positive(owner, "lr_deacy_period", lr_deacy_period)
-    r = a.positive(owner, "lr_decay", lr_decay)
+    c = Args("fairseq.step")
+    lr, w, low, init = _warmup_to_floor(c, lr, warmup_updates, min_lr, warmup_init_lr)
+    k = c.positive("lr_deacy_period", lr_deacy_period)
+    r = c.positive("lr_decay", lr_decay)
     if r > 1:
-        raise a.v.fail(owner, "lr_decay", "in (0, 1]", lr_decay)
-    main = B.StepDecay(init_value=lr, decay_rate=r, decay_steps=k, end_value=low)
-    return C.Warmup(main, steps=w, init_value=init) if w > 0 else main
+        raise c.fail("lr_decay", "in (0, 1]", lr_decay)
+    main = StepDecay(init_value=lr, decay_rate=r, decay_steps=k, end_value=low)
+    return Warmup(main, steps=w, init_value=init) if w > 0 else main

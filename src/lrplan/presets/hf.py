@@ -30,14 +30,23 @@ import difflib
 import warnings
 from typing import Any
 
-from .. import _compose as C
-from .._base import Schedule
-from .._errors import ConfigError
-from ..schedules import basic as B
-from ..schedules import research as R
-from ..schedules.rsqrt import InverseSqrt
-from ..schedules.wsd import Wsd
-from . import _preset_args as a
+from .. import (
+    Anneal,
+    ConfigError,
+    Constant,
+    CosineHardRestarts,
+    CosineWave,
+    InverseSqrt,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Polynomial,
+    Schedule,
+    Shift,
+    Warmup,
+    Wsd,
+)
+from ._args import Args, preset, shown
 
 __all__ = [
     "get_constant_schedule",
@@ -63,15 +72,16 @@ def _warmup(lr: float, w: float, body: Schedule) -> Schedule:
     """Hugging Face's linear warmup ``lr * s / W`` for ``s < W``, then ``body`` on its own clock."""
     if w == 0:
         return body
-    if body._scalar(0.0) == lr:
-        return C.Warmup(body, steps=w)
-    return C.Join([B.Linear(init_value=0.0, end_value=lr, decay_steps=w), body], boundaries=[w])
+    if body(0.0) == lr:
+        return Warmup(body, steps=w)
+    return Join([Linear(init_value=0.0, end_value=lr, decay_steps=w), body], boundaries=[w])
 
 
-def _lr(owner: str, lr: Any) -> float:
-    return a.nonneg(owner, "lr", lr)
+def _lr(c: Args, lr: Any) -> float:
+    return c.nonneg("lr", lr)
 
 
+@preset
 def get_constant_schedule(lr: float, last_epoch: int = -1) -> Schedule:
     """A constant learning rate (``"constant"``): ``lr`` at every step.
 
@@ -84,11 +94,12 @@ def get_constant_schedule(lr: float, last_epoch: int = -1) -> Schedule:
         >>> hf.get_constant_schedule(3e-4)(1000)
         0.0003
     """
-    owner = "get_constant_schedule"
-    a.last_epoch(owner, last_epoch)
-    return B.Constant(_lr(owner, lr))
+    c = Args("hf.get_constant_schedule")
+    c.last_epoch(last_epoch)
+    return Constant(_lr(c, lr))
 
 
+@preset
 def get_constant_schedule_with_warmup(lr: float, num_warmup_steps: int, last_epoch: int = -1) -> Schedule:
     r"""Linear warmup from 0, then constant (``"constant_with_warmup"``).
 
@@ -100,13 +111,14 @@ def get_constant_schedule_with_warmup(lr: float, num_warmup_steps: int, last_epo
         >>> s(0), s(2), s(4), s(100)
         (0.0, 0.0005, 0.001, 0.001)
     """
-    owner = "get_constant_schedule_with_warmup"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    return _warmup(lr, w, B.Constant(lr))
+    c = Args("hf.get_constant_schedule_with_warmup")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    return _warmup(lr, w, Constant(lr))
 
 
+@preset
 def get_linear_schedule_with_warmup(
     lr: float, num_warmup_steps: int, num_training_steps: int, last_epoch: int = -1
 ) -> Schedule:
@@ -124,19 +136,20 @@ def get_linear_schedule_with_warmup(
         >>> s(5), s(10), s(60), s(110), s(500)
         (0.0005, 0.001, 0.0005, 0.0, 0.0)
     """
-    owner = "get_linear_schedule_with_warmup"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    t = a.nonneg(owner, "num_training_steps", num_training_steps)
+    c = Args("hf.get_linear_schedule_with_warmup")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    t = c.nonneg("num_training_steps", num_training_steps)
     body: Schedule
     if t - w > 0:
-        body = B.Linear(init_value=lr, end_value=0.0, decay_steps=max(1.0, t - w))
+        body = Linear(init_value=lr, end_value=0.0, decay_steps=max(1.0, t - w))
     else:
-        body = B.Constant(0.0)
+        body = Constant(0.0)
     return _warmup(lr, w, body)
 
 
+@preset
 def get_cosine_schedule_with_warmup(
     lr: float, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5, last_epoch: int = -1
 ) -> Schedule:
@@ -162,18 +175,17 @@ def get_cosine_schedule_with_warmup(
         >>> [round(s(k), 6) for k in (0, 50, 100, 150, 200)]
         [1.0, 0.5, 0.0, 0.5, 1.0]
     """
-    owner = "get_cosine_schedule_with_warmup"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    t = a.nonneg(owner, "num_training_steps", num_training_steps)
-    n = a.nonneg(owner, "num_cycles", num_cycles)
-    body: Schedule = (
-        B.Constant(lr) if n == 0 else R.CosineWave(init_value=lr, decay_steps=max(1.0, t - w), num_cycles=n)
-    )
+    c = Args("hf.get_cosine_schedule_with_warmup")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    t = c.nonneg("num_training_steps", num_training_steps)
+    n = c.nonneg("num_cycles", num_cycles)
+    body: Schedule = Constant(lr) if n == 0 else CosineWave(init_value=lr, decay_steps=max(1.0, t - w), num_cycles=n)
     return _warmup(lr, w, body)
 
 
+@preset
 def get_cosine_with_hard_restarts_schedule_with_warmup(
     lr: float, num_warmup_steps: int, num_training_steps: int, num_cycles: int = 1, last_epoch: int = -1
 ) -> Schedule:
@@ -189,21 +201,22 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
         >>> s(0), s(25), s(50), s(100)
         (1.0, 0.5, 1.0, 0.0)
     """
-    owner = "get_cosine_with_hard_restarts_schedule_with_warmup"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    t = a.nonneg(owner, "num_training_steps", num_training_steps)
-    n = a.integer(owner, "num_cycles", num_cycles, minimum=0)
+    c = Args("hf.get_cosine_with_hard_restarts_schedule_with_warmup")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    t = c.nonneg("num_training_steps", num_training_steps)
+    n = c.integer("num_cycles", num_cycles, minimum=0)
     d = max(1.0, t - w)
     body: Schedule
     if n == 0:  # (0 * p) % 1 == 0: the peak until p = 1
-        body = B.PiecewiseConstant(boundaries=[d], values=[lr, 0.0])
+        body = PiecewiseConstant(boundaries=[d], values=[lr, 0.0])
     else:
-        body = R.CosineHardRestarts(init_value=lr, decay_steps=d, num_cycles=n)
+        body = CosineHardRestarts(init_value=lr, decay_steps=d, num_cycles=n)
     return _warmup(lr, w, body)
 
 
+@preset
 def get_polynomial_decay_schedule_with_warmup(
     lr: float,
     num_warmup_steps: int,
@@ -230,23 +243,24 @@ def get_polynomial_decay_schedule_with_warmup(
         >>> s(0), s(5), s(10), s(20)
         (1.0, 0.25, 0.0, 0.0)
     """
-    owner = "get_polynomial_decay_schedule_with_warmup"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    t = a.nonneg(owner, "num_training_steps", num_training_steps)
-    end = a.nonneg(owner, "lr_end", lr_end)
-    p = a.positive(owner, "power", power)
+    c = Args("hf.get_polynomial_decay_schedule_with_warmup")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    t = c.nonneg("num_training_steps", num_training_steps)
+    end = c.nonneg("lr_end", lr_end)
+    p = c.positive("power", power)
     if not lr > end:
-        raise a.v.fail(owner, "lr_end", f"smaller than the initial lr={lr!r}", lr_end)
+        raise c.fail("lr_end", f"smaller than the initial lr={shown(lr)}", lr_end)
     body: Schedule
     if t > w:
-        body = B.Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p)
+        body = Polynomial(init_value=lr, end_value=end, decay_steps=t - w, power=p)
     else:
-        body = B.Constant(end)
+        body = Constant(end)
     return _warmup(lr, w, body)
 
 
+@preset
 def get_inverse_sqrt_schedule(
     lr: float, num_warmup_steps: int, timescale: int | None = None, last_epoch: int = -1
 ) -> Schedule:
@@ -264,26 +278,27 @@ def get_inverse_sqrt_schedule(
         >>> print(s)
         inverse_sqrt(peak_value=0.0005, warmup_steps=4000, timescale=4000)
     """
-    owner = "get_inverse_sqrt_schedule"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    tau = a.optional(a.positive, owner, "timescale", timescale)
+    c = Args("hf.get_inverse_sqrt_schedule")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    tau = c.optional(c.positive, "timescale", timescale)
     if tau is None:
         tau = w or 10_000
     return InverseSqrt(peak_value=lr, warmup_steps=w, timescale=tau)
 
 
-def _min_lr(owner: str, lr: float, min_lr: Any, min_lr_rate: Any) -> float:
+def _min_lr(c: Args, lr: float, min_lr: Any, min_lr_rate: Any) -> float:
     if min_lr is not None and min_lr_rate is not None:
-        raise a.v.fail(owner, "min_lr", "None when `min_lr_rate` is given (only one of them)", min_lr)
+        raise c.fail("min_lr", "None when `min_lr_rate` is given (only one of them)", min_lr)
     if min_lr is not None:
-        return a.nonneg(owner, "min_lr", min_lr)
+        return c.nonneg("min_lr", min_lr)
     if min_lr_rate is None:
-        raise a.v.fail(owner, "min_lr_rate", "given, or `min_lr` (one of them is required)", min_lr_rate)
-    return lr * a.nonneg(owner, "min_lr_rate", min_lr_rate)
+        raise c.fail("min_lr_rate", "given, or `min_lr` (one of them is required)", min_lr_rate)
+    return lr * c.nonneg("min_lr_rate", min_lr_rate)
 
 
+@preset
 def get_cosine_with_min_lr_schedule_with_warmup(
     lr: float,
     num_warmup_steps: int,
@@ -307,21 +322,22 @@ def get_cosine_with_min_lr_schedule_with_warmup(
         >>> round(s(50), 12), round(s(100), 12)
         (0.55, 0.1)
     """
-    owner = "get_cosine_with_min_lr_schedule_with_warmup"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    t = a.nonneg(owner, "num_training_steps", num_training_steps)
-    n = a.nonneg(owner, "num_cycles", num_cycles)
-    end = _min_lr(owner, lr, min_lr, min_lr_rate)
+    c = Args("hf.get_cosine_with_min_lr_schedule_with_warmup")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    t = c.nonneg("num_training_steps", num_training_steps)
+    n = c.nonneg("num_cycles", num_cycles)
+    end = _min_lr(c, lr, min_lr, min_lr_rate)
     body: Schedule
     if n == 0:
-        body = B.Constant(lr)
+        body = Constant(lr)
     else:
-        body = R.CosineWave(init_value=lr, decay_steps=max(1.0, t - w), end_value=end, num_cycles=n)
+        body = CosineWave(init_value=lr, decay_steps=max(1.0, t - w), end_value=end, num_cycles=n)
     return _warmup(lr, w, body)
 
 
+@preset
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     lr: float,
     num_warmup_steps: int,
@@ -345,31 +361,32 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
         >>> s(0), s(3), round(s(53), 12), round(s(103), 12)
         (0.25, 1.0, 0.5, 0.0)
     """
-    owner = "get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    t = a.nonneg(owner, "num_training_steps", num_training_steps)
-    n = a.nonneg(owner, "num_cycles", num_cycles)
-    end = _min_lr(owner, lr, min_lr, min_lr_rate)
-    rate = a.optional(a.nonneg, owner, "warmup_lr_rate", warmup_lr_rate)
+    c = Args("hf.get_cosine_with_min_lr_schedule_with_warmup_lr_rate")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    t = c.nonneg("num_training_steps", num_training_steps)
+    n = c.nonneg("num_cycles", num_cycles)
+    end = _min_lr(c, lr, min_lr, min_lr_rate)
+    rate = c.optional(c.nonneg, "warmup_lr_rate", warmup_lr_rate)
     wave: Schedule
     if n == 0:
-        wave = B.Constant(lr)
+        wave = Constant(lr)
     else:
-        wave = R.CosineWave(init_value=lr, decay_steps=max(1.0, t - w), end_value=end, num_cycles=n)
+        wave = CosineWave(init_value=lr, decay_steps=max(1.0, t - w), end_value=end, num_cycles=n)
     if rate is None:
-        return C.Shift(_warmup(lr, w, wave), steps=-1)
-    tail = C.Shift(wave, steps=-1)
+        return Shift(_warmup(lr, w, wave), steps=-1)
+    tail = Shift(wave, steps=-1)
     if w == 0:
         return tail
-    ramp = B.Linear(init_value=lr * rate, end_value=lr, decay_steps=max(1.0, w - 1))
-    return C.Join([ramp, tail], boundaries=[w])
+    ramp = Linear(init_value=lr * rate, end_value=lr, decay_steps=max(1.0, w - 1))
+    return Join([ramp, tail], boundaries=[w])
 
 
 _WSD_SHAPES = ("linear", "cosine", "1-sqrt")
 
 
+@preset
 def get_wsd_schedule(
     lr: float,
     num_warmup_steps: int,
@@ -400,26 +417,26 @@ def get_wsd_schedule(
         >>> s(5), s(50), round(s(91), 4), round(s(95), 4), s(100)
         (0.5, 1.0, 0.6838, 0.2929, 0.0)
     """
-    owner = "get_wsd_schedule"
-    a.last_epoch(owner, last_epoch)
-    lr = _lr(owner, lr)
-    w = a.nonneg(owner, "num_warmup_steps", num_warmup_steps)
-    d = a.nonneg(owner, "num_decay_steps", num_decay_steps)
-    wt = a.choice(owner, "warmup_type", warmup_type, _WSD_SHAPES)
-    dt = a.choice(owner, "decay_type", decay_type, _WSD_SHAPES)
-    m = a.ratio(owner, "min_lr_ratio", min_lr_ratio)
-    n = a.nonneg(owner, "num_cycles", num_cycles)
+    c = Args("hf.get_wsd_schedule")
+    c.last_epoch(last_epoch)
+    lr = _lr(c, lr)
+    w = c.nonneg("num_warmup_steps", num_warmup_steps)
+    d = c.nonneg("num_decay_steps", num_decay_steps)
+    wt = c.choice("warmup_type", warmup_type, _WSD_SHAPES)
+    dt = c.choice("decay_type", decay_type, _WSD_SHAPES)
+    m = c.in_range("min_lr_ratio", min_lr_ratio, 0.0, 1.0)
+    n = c.nonneg("num_cycles", num_cycles)
     if num_training_steps is None and num_stable_steps is None:
-        raise a.v.fail(owner, "num_training_steps", "given, or `num_stable_steps`", None)
+        raise c.fail("num_training_steps", "given, or `num_stable_steps`", None)
     if num_stable_steps is not None:
         if num_training_steps is not None:
             warnings.warn(
                 "Both num_training_steps and num_stable_steps are specified. num_stable_steps will be used.",
                 stacklevel=2,
             )
-        stable = a.real(owner, "num_stable_steps", num_stable_steps)
+        stable = c.real("num_stable_steps", num_stable_steps)
     else:
-        stable = a.nonneg(owner, "num_training_steps", num_training_steps) - w - d
+        stable = c.nonneg("num_training_steps", num_training_steps) - w - d
     low = lr * m
     # core wsd warms up to its body's first value, which is the floor when S = D = 0: compose by hand then
     if stable >= 0 and (dt != "cosine" or n == 0.5) and (stable > 0 or d > 0):
@@ -435,19 +452,17 @@ def get_wsd_schedule(
         )
     decay: Schedule
     if d == 0:
-        decay = B.Constant(low)
+        decay = Constant(low)
     elif dt == "cosine":
-        wave = R.CosineWave(init_value=lr, decay_steps=d, end_value=low, num_cycles=n) if n else B.Constant(lr)
-        decay = C.Join([wave, B.Constant(low)], boundaries=[d])
+        wave = CosineWave(init_value=lr, decay_steps=d, end_value=low, num_cycles=n) if n else Constant(lr)
+        decay = Join([wave, Constant(low)], boundaries=[d])
     else:
-        decay = B.Anneal(init_value=lr, end_value=low, steps=d, shape=dt)
-    body: Schedule = (
-        C.Join([B.Constant(lr), decay], boundaries=[stable]) if stable > 0 else C.Shift(decay, steps=stable)
-    )
+        decay = Anneal(init_value=lr, end_value=low, steps=d, shape=dt)
+    body: Schedule = Join([Constant(lr), decay], boundaries=[stable]) if stable > 0 else Shift(decay, steps=stable)
     if w == 0:
         return body
-    ramp = C.Warmup(B.Constant(lr), steps=w, init_value=low, shape=wt)
-    return C.Join([ramp, body], boundaries=[w])
+    ramp = Warmup(Constant(lr), steps=w, init_value=low, shape=wt)
+    return Join([ramp, body], boundaries=[w])
 
 
 _BY_NAME = {
@@ -465,6 +480,7 @@ _BY_NAME = {
 _METRIC_DRIVEN = ("reduce_lr_on_plateau", "greedy")
 
 
+@preset
 def get_scheduler(
     name: str,
     lr: float,
@@ -487,26 +503,29 @@ def get_scheduler(
         >>> s = hf.get_scheduler("linear", 1e-3, num_warmup_steps=10, num_training_steps=110)
         >>> s(10), s(60)
         (0.001, 0.0005)
-        >>> hf.get_scheduler("reduce_lr_on_plateau", 1e-3)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        lrplan._errors.ConfigError: get_scheduler: `name` must be a closed-form schedule (it is driven by a metric, ...
+        >>> try:
+        ...     hf.get_scheduler("reduce_lr_on_plateau", 1e-3)
+        ... except ValueError as err:
+        ...     print(str(err)[:70])
+        hf.get_scheduler: `name` must be a closed-form schedule (it is driven
     """
-    owner = "get_scheduler"
+    c = Args("hf.get_scheduler")
     key = getattr(name, "value", name)  # accept transformers' SchedulerType members
     if key in _METRIC_DRIVEN:
-        raise a.unsupported(owner, "name", name, "a closed-form schedule", _PLATEAU_HINT)
+        raise c.unsupported("name", name, "a closed-form schedule", _PLATEAU_HINT)
     if key not in _BY_NAME:
-        close = difflib.get_close_matches(str(key), list(_BY_NAME) + list(_METRIC_DRIVEN), n=1)
+        close = (
+            difflib.get_close_matches(key, list(_BY_NAME) + list(_METRIC_DRIVEN), n=1) if isinstance(key, str) else []
+        )
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise a.v.fail(owner, "name", f"one of {', '.join(map(repr, _BY_NAME))}{hint}", name)
+        raise c.fail("name", f"one of {', '.join(map(repr, _BY_NAME))}{hint}", name)
     kwargs = dict(scheduler_specific_kwargs or {})
     if not isinstance(scheduler_specific_kwargs, (dict, type(None))):
-        raise a.v.fail(owner, "scheduler_specific_kwargs", "a dict or None", scheduler_specific_kwargs)
+        raise c.fail("scheduler_specific_kwargs", "a dict or None", scheduler_specific_kwargs)
     if key == "constant":
         return get_constant_schedule(lr)
     if num_warmup_steps is None:
-        raise a.v.fail(owner, "num_warmup_steps", f"given for {key!r}", None)
+        raise c.fail("num_warmup_steps", f"given for {shown(key)}", None)
     if key == "constant_with_warmup":
         return get_constant_schedule_with_warmup(lr, num_warmup_steps=num_warmup_steps)
     fn: Any = _BY_NAME[key]
@@ -516,23 +535,25 @@ def get_scheduler(
         if key == "warmup_stable_decay":
             return fn(lr, num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps, **kwargs)  # type: ignore[no-any-return]
         if num_training_steps is None:
-            raise a.v.fail(owner, "num_training_steps", f"given for {key!r}", None)
+            raise c.fail("num_training_steps", f"given for {shown(key)}", None)
         return fn(lr, num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps, **kwargs)  # type: ignore[no-any-return]
     except TypeError as exc:
         raise ConfigError(
-            f"{owner}: `scheduler_specific_kwargs` must hold only arguments that {key!r} takes ({exc}). "
-            f"Received: scheduler_specific_kwargs={scheduler_specific_kwargs!r}."
+            f"{c.owner}: `scheduler_specific_kwargs` must hold only arguments that {shown(key)} takes ({exc}). "
+            f"Received: scheduler_specific_kwargs={shown(scheduler_specific_kwargs)}."
         ) from None
 
 
 def get_reduce_on_plateau_schedule(lr: float | None = None, **kwargs: Any) -> Schedule:
     """Not a preset: ``reduce_lr_on_plateau`` is driven by a metric (raises :class:`~lrplan.ConfigError`)."""
-    raise a.unsupported("get_reduce_on_plateau_schedule", "lr", lr, "a closed-form schedule's argument", _PLATEAU_HINT)
+    raise Args("hf.get_reduce_on_plateau_schedule").unsupported(
+        "lr", lr, "a closed-form schedule's argument", _PLATEAU_HINT
+    )
 
 
 def get_greedy_schedule(lr: float | None = None, **kwargs: Any) -> Schedule:
     """Not a preset: ``greedy`` (GreedyLR) is driven by a metric (raises :class:`~lrplan.ConfigError`)."""
-    raise a.unsupported("get_greedy_schedule", "lr", lr, "a closed-form schedule's argument", _PLATEAU_HINT)
+    raise Args("hf.get_greedy_schedule").unsupported("lr", lr, "a closed-form schedule's argument", _PLATEAU_HINT)
 
 
 def get_adafactor_schedule(lr: float | None = None, initial_lr: float = 0.0) -> Schedule:
@@ -541,8 +562,7 @@ def get_adafactor_schedule(lr: float | None = None, initial_lr: float = 0.0) -> 
     Adafactor's relative step is ``lrplan.presets.t5.adafactor_relative_step`` (the RMS(param)
     scaling stays inside the optimizer). Raises :class:`~lrplan.ConfigError`.
     """
-    raise a.unsupported(
-        "get_adafactor_schedule",
+    raise Args("hf.get_adafactor_schedule").unsupported(
         "lr",
         lr,
         "a closed-form schedule's argument",

@@ -26,12 +26,19 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from .._base import Schedule
-from .._compose import Warmup
-from ..schedules.basic import Constant, Exponential, InverseTime, PiecewiseConstant, Polynomial
-from ..schedules.cosine import Cosine
-from ..schedules.framework import CosineRestartsFixedFloor, PolynomialCycle
-from . import _checks as c
+from .. import (
+    Constant,
+    Cosine,
+    CosineRestartsFixedFloor,
+    Exponential,
+    InverseTime,
+    PiecewiseConstant,
+    Polynomial,
+    PolynomialCycle,
+    Schedule,
+    Warmup,
+)
+from ._args import Args, preset
 
 __all__ = [
     "ExponentialDecay",
@@ -43,11 +50,12 @@ __all__ = [
 ]
 
 
-def _name(owner: str, name: Any) -> None:
+def _name(c: Args, name: Any) -> None:
     if not isinstance(name, str):
-        raise c.fail(owner, "name", "a string", name)
+        raise c.fail("name", "a string", name)
 
 
+@preset
 def ExponentialDecay(
     initial_learning_rate: float,
     decay_steps: int,
@@ -72,17 +80,18 @@ def ExponentialDecay(
         >>> s(99), s(100), s(250)
         (0.1, 0.05, 0.025)
     """
-    owner = "keras.ExponentialDecay"
-    _name(owner, name)
-    lr0 = c.nonneg(owner, "initial_learning_rate", initial_learning_rate)
-    k = c.positive(owner, "decay_steps", decay_steps)
-    r = c.real(owner, "decay_rate", decay_rate)
+    c = Args("keras.ExponentialDecay")
+    _name(c, name)
+    lr0 = c.nonneg("initial_learning_rate", initial_learning_rate)
+    k = c.positive("decay_steps", decay_steps)
+    r = c.real("decay_rate", decay_rate)
     if not 0 < r <= 1:
-        raise c.fail(owner, "decay_rate", "in (0, 1] (growth and a zero rate are not supported)", decay_rate)
-    stair = c.flag(owner, "staircase", staircase)
+        raise c.fail("decay_rate", "in (0, 1] (growth and a zero rate are not supported)", decay_rate)
+    stair = c.flag("staircase", staircase)
     return Exponential(init_value=lr0, decay_rate=r, decay_steps=k, staircase=stair, end_value=None)
 
 
+@preset
 def PiecewiseConstantDecay(
     boundaries: Sequence[int], values: Sequence[float], name: str = "PiecewiseConstant"
 ) -> Schedule:
@@ -106,19 +115,20 @@ def PiecewiseConstantDecay(
         >>> [s(t) for t in range(6)]
         [1.0, 1.0, 1.0, 0.5, 0.5, 0.1]
     """
-    owner = "keras.PiecewiseConstantDecay"
-    _name(owner, name)
-    bounds = c.steps_list(owner, "boundaries", boundaries, integral=True)
+    c = Args("keras.PiecewiseConstantDecay")
+    _name(c, name)
+    bounds = c.steps_list("boundaries", boundaries, integral=True)
     if any(b2 <= b1 for b1, b2 in itertools.pairwise(bounds)):
-        raise c.fail(owner, "boundaries", "strictly increasing", boundaries)
+        raise c.fail("boundaries", "strictly increasing", boundaries)
     if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
-        raise c.fail(owner, "values", "a list of learning rates", values)
-    vals = [c.nonneg(owner, "values", v) for v in values]
+        raise c.fail("values", "a list of learning rates", values)
+    vals = [c.nonneg("values", v) for v in values]
     if len(vals) != len(bounds) + 1:
-        raise c.fail(owner, "values", f"one longer than `boundaries` ({len(bounds) + 1} values)", values)
+        raise c.fail("values", f"one longer than `boundaries` ({len(bounds) + 1} values)", values)
     return PiecewiseConstant(boundaries=[b + 1 for b in bounds], values=vals)
 
 
+@preset
 def PolynomialDecay(
     initial_learning_rate: float,
     decay_steps: int,
@@ -150,13 +160,13 @@ def PolynomialDecay(
         >>> s(4), s(5), s(8), s(9)
         (0.1, 0.4375, 0.1, 0.325)
     """
-    owner = "keras.PolynomialDecay"
-    _name(owner, name)
-    lr0 = c.nonneg(owner, "initial_learning_rate", initial_learning_rate)
-    k = c.positive(owner, "decay_steps", decay_steps)
-    end = c.nonneg(owner, "end_learning_rate", end_learning_rate)
-    p = c.nonneg(owner, "power", power)
-    cyc = c.flag(owner, "cycle", cycle)
+    c = Args("keras.PolynomialDecay")
+    _name(c, name)
+    lr0 = c.nonneg("initial_learning_rate", initial_learning_rate)
+    k = c.positive("decay_steps", decay_steps)
+    end = c.nonneg("end_learning_rate", end_learning_rate)
+    p = c.nonneg("power", power)
+    cyc = c.flag("cycle", cycle)
     if p == 0:
         return Constant(lr0)
     if cyc:
@@ -164,6 +174,7 @@ def PolynomialDecay(
     return Polynomial(init_value=lr0, end_value=end, decay_steps=k, power=p)
 
 
+@preset
 def InverseTimeDecay(
     initial_learning_rate: float,
     decay_steps: int,
@@ -186,15 +197,16 @@ def InverseTimeDecay(
         >>> s(0), s(10), s(30)
         (1.0, 0.5, 0.25)
     """
-    owner = "keras.InverseTimeDecay"
-    _name(owner, name)
-    lr0 = c.nonneg(owner, "initial_learning_rate", initial_learning_rate)
-    k = c.positive(owner, "decay_steps", decay_steps)
-    r = c.nonneg(owner, "decay_rate", decay_rate)
-    stair = c.flag(owner, "staircase", staircase)
+    c = Args("keras.InverseTimeDecay")
+    _name(c, name)
+    lr0 = c.nonneg("initial_learning_rate", initial_learning_rate)
+    k = c.positive("decay_steps", decay_steps)
+    r = c.nonneg("decay_rate", decay_rate)
+    stair = c.flag("staircase", staircase)
     return InverseTime(init_value=lr0, decay_rate=r, decay_steps=k, staircase=stair)
 
 
+@preset
 def CosineDecay(
     initial_learning_rate: float,
     decay_steps: int,
@@ -229,21 +241,22 @@ def CosineDecay(
         >>> P.CosineDecay(1.0, decay_steps=100, warmup_steps=10) == P.CosineDecay(1.0, decay_steps=100)
         True
     """
-    owner = "keras.CosineDecay"
-    _name(owner, name)
-    lr0 = c.nonneg(owner, "initial_learning_rate", initial_learning_rate)
-    k = c.positive(owner, "decay_steps", decay_steps)
-    a = c.nonneg(owner, "alpha", alpha)
-    w = c.nonneg(owner, "warmup_steps", warmup_steps)
+    c = Args("keras.CosineDecay")
+    _name(c, name)
+    lr0 = c.nonneg("initial_learning_rate", initial_learning_rate)
+    k = c.positive("decay_steps", decay_steps)
+    a = c.nonneg("alpha", alpha)
+    w = c.nonneg("warmup_steps", warmup_steps)
     if warmup_target is None:
         return Cosine(init_value=lr0, decay_steps=k, end_value=a * lr0)
-    target = c.nonneg(owner, "warmup_target", warmup_target)
+    target = c.nonneg("warmup_target", warmup_target)
     decay = Cosine(init_value=target, decay_steps=k, end_value=a * target)
     if w == 0:
         return decay
     return Warmup(decay, steps=w, init_value=lr0)
 
 
+@preset
 def CosineDecayRestarts(
     initial_learning_rate: float,
     first_decay_steps: int,
@@ -277,13 +290,13 @@ def CosineDecayRestarts(
         >>> s(0), s(10), s(20)
         (1.0, 0.55, 0.325)
     """
-    owner = "keras.CosineDecayRestarts"
-    _name(owner, name)
-    lr0 = c.nonneg(owner, "initial_learning_rate", initial_learning_rate)
-    k = c.positive(owner, "first_decay_steps", first_decay_steps)
-    tm = c.real(owner, "t_mul", t_mul)
+    c = Args("keras.CosineDecayRestarts")
+    _name(c, name)
+    lr0 = c.nonneg("initial_learning_rate", initial_learning_rate)
+    k = c.positive("first_decay_steps", first_decay_steps)
+    tm = c.real("t_mul", t_mul)
     if tm < 1:
-        raise c.fail(owner, "t_mul", ">= 1 (shrinking cycles are not supported)", t_mul)
-    mm = c.nonneg(owner, "m_mul", m_mul)
-    a = c.in_range(owner, "alpha", alpha, 0.0, 1.0)
+        raise c.fail("t_mul", ">= 1 (shrinking cycles are not supported)", t_mul)
+    mm = c.nonneg("m_mul", m_mul)
+    a = c.in_range("alpha", alpha, 0.0, 1.0)
     return CosineRestartsFixedFloor(init_value=lr0, decay_steps=k, end_value=a * lr0, period_mult=tm, peak_decay=mm)

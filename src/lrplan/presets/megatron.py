@@ -29,13 +29,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from .. import _compose as C
-from .._base import Schedule
-from ..schedules import basic as B
-from ..schedules.cosine import Cosine
-from ..schedules.rsqrt import InverseSqrt
-from ..schedules.wsd import Wsd
-from . import _preset_args as a
+from .. import (
+    Anneal,
+    Clip,
+    Constant,
+    Cosine,
+    InverseSqrt,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Schedule,
+    Shift,
+    Warmup,
+    Wsd,
+)
+from ._args import Args, preset, shown
 
 __all__ = ["OptimizerParamScheduler", "wsd_schedule", "deepseek_multistep"]
 
@@ -43,6 +51,7 @@ _STYLES = ("constant", "linear", "cosine", "inverse-square-root", "WSD")
 _WSD_STYLES = {"linear": "linear", "cosine": "cosine", "minus_sqrt": "1-sqrt"}
 
 
+@preset
 def OptimizerParamScheduler(
     init_lr: float,
     max_lr: float,
@@ -77,55 +86,52 @@ def OptimizerParamScheduler(
         >>> s(2000), s(16000), s(20000), s(20001)
         (0.00025, 0.00025, 0.00022360679774997898, 1e-05)
     """
-    owner = "OptimizerParamScheduler"
-    init = a.nonneg(owner, "init_lr", init_lr)
-    peak = a.nonneg(owner, "max_lr", max_lr)
-    low = a.nonneg(owner, "min_lr", min_lr)
+    c = Args("megatron.OptimizerParamScheduler")
+    init = c.nonneg("init_lr", init_lr)
+    peak = c.nonneg("max_lr", max_lr)
+    low = c.nonneg("min_lr", min_lr)
     if not peak >= low:
-        raise a.v.fail(owner, "max_lr", f">= min_lr={min_lr!r}", max_lr)
+        raise c.fail("max_lr", f">= min_lr={shown(min_lr)}", max_lr)
     if not init <= peak:
-        raise a.v.fail(owner, "init_lr", f"<= max_lr={max_lr!r}", init_lr)
-    w = a.nonneg(owner, "lr_warmup_steps", lr_warmup_steps)
-    d = a.positive(owner, "lr_decay_steps", lr_decay_steps)
+        raise c.fail("init_lr", f"<= max_lr={shown(max_lr)}", init_lr)
+    w = c.nonneg("lr_warmup_steps", lr_warmup_steps)
+    d = c.positive("lr_decay_steps", lr_decay_steps)
     if not w < d:
-        raise a.v.fail(owner, "lr_warmup_steps", f"< lr_decay_steps={lr_decay_steps!r}", lr_warmup_steps)
-    style = a.choice(owner, "lr_decay_style", lr_decay_style, _STYLES)
-    ramp = B.Linear(init_value=init, end_value=peak, decay_steps=w) if w > 0 else None
+        raise c.fail("lr_warmup_steps", f"< lr_decay_steps={shown(lr_decay_steps)}", lr_warmup_steps)
+    style = c.choice("lr_decay_style", lr_decay_style, _STYLES)
+    ramp = Linear(init_value=init, end_value=peak, decay_steps=w) if w > 0 else None
     if style == "constant":
-        return C.Warmup(B.Constant(peak), steps=w, init_value=init) if w > 0 else B.Constant(peak)
+        return Warmup(Constant(peak), steps=w, init_value=init) if w > 0 else Constant(peak)
     if style == "inverse-square-root":
         decay: Schedule = (
             InverseSqrt(peak_value=peak, warmup_steps=0, timescale=w)
             if w >= 1
-            else C.Shift(
-                InverseSqrt(peak_value=peak, warmup_steps=1, timescale=None, warmup_shape="constant"), steps=-w
-            )
+            else Shift(InverseSqrt(peak_value=peak, warmup_steps=1, timescale=None, warmup_shape="constant"), steps=-w)
         )
         if low > 0:
-            decay = C.Clip(decay, min_value=low, max_value=None)
+            decay = Clip(decay, min_value=low, max_value=None)
         if ramp is None:
-            return C.Join([decay, B.Constant(low)], boundaries=[d + 1])
-        return C.Join([ramp, decay, B.Constant(low)], boundaries=[w, d + 1])
+            return Join([decay, Constant(low)], boundaries=[d + 1])
+        return Join([ramp, decay, Constant(low)], boundaries=[w, d + 1])
     if style in ("linear", "cosine"):
         if style == "linear":
-            body: Schedule = B.Linear(init_value=peak, end_value=low, decay_steps=d - w)
+            body: Schedule = Linear(init_value=peak, end_value=low, decay_steps=d - w)
         else:
             body = Cosine(init_value=peak, decay_steps=d - w, end_value=low)
-        return C.Warmup(body, steps=w, init_value=init) if w > 0 else body
+        return Warmup(body, steps=w, init_value=init) if w > 0 else body
     if wsd_decay_steps is None:
-        raise a.v.fail(owner, "wsd_decay_steps", "given with lr_decay_style='WSD'", None)
-    dw = a.positive(owner, "wsd_decay_steps", wsd_decay_steps)
+        raise c.fail("wsd_decay_steps", "given with lr_decay_style='WSD'", None)
+    dw = c.positive("wsd_decay_steps", wsd_decay_steps)
     if dw > d:
-        raise a.v.fail(owner, "wsd_decay_steps", f"<= lr_decay_steps={lr_decay_steps!r}", wsd_decay_steps)
+        raise c.fail("wsd_decay_steps", f"<= lr_decay_steps={shown(lr_decay_steps)}", wsd_decay_steps)
     if lr_wsd_decay_style == "exponential":
-        raise a.unsupported(
-            owner,
+        raise c.unsupported(
             "lr_wsd_decay_style",
             lr_wsd_decay_style,
             "linear, cosine or minus_sqrt",
             "2*0.5**q - 1 is not a core shape",
         )
-    shape = _WSD_STYLES[a.choice(owner, "lr_wsd_decay_style", lr_wsd_decay_style, tuple(_WSD_STYLES))]
+    shape = _WSD_STYLES[c.choice("lr_wsd_decay_style", lr_wsd_decay_style, tuple(_WSD_STYLES))]
     start = d - dw
     if start >= w:
         return Wsd(
@@ -138,16 +144,17 @@ def OptimizerParamScheduler(
             decay_shape=shape,
         )
     # the anneal starts inside the warmup: after the (inclusive) warmup, continue it part-way
-    anneal = B.Anneal(init_value=peak, end_value=low, steps=dw, shape=shape)
-    tail = C.Shift(anneal, steps=start - w - 1)
+    anneal = Anneal(init_value=peak, end_value=low, steps=dw, shape=shape)
+    tail = Shift(anneal, steps=start - w - 1)
     if ramp is None:
         return tail
-    return C.Join([ramp, tail], boundaries=[w + 1])
+    return Join([ramp, tail], boundaries=[w + 1])
 
 
 _HAGELE = {"linear": "linear", "sqrt": "1-sqrt", "cosine": "cosine", "square": "square", "exp": "exponential"}
 
 
+@preset
 def wsd_schedule(
     n_iterations: int,
     final_lr_factor: float = 0.0,
@@ -174,32 +181,30 @@ def wsd_schedule(
         >>> s(0), round(s(1), 4), s(10), round(s(91), 4), round(s(99), 5), s(100)
         (0.01, 0.109, 1.0, 0.6838, 0.05132, 0.0)
     """
-    owner = "wsd_schedule"
-    n = a.positive(owner, "n_iterations", n_iterations)
-    f = a.ratio(owner, "final_lr_factor", final_lr_factor)
-    w = a.nonneg(owner, "n_warmup", n_warmup)
-    div = a.positive(owner, "init_div_factor", init_div_factor)
-    fd = a.ratio(owner, "fract_decay", fract_decay)
+    c = Args("megatron.wsd_schedule")
+    n = c.positive("n_iterations", n_iterations)
+    f = c.in_range("final_lr_factor", final_lr_factor, 0.0, 1.0)
+    w = c.nonneg("n_warmup", n_warmup)
+    div = c.positive("init_div_factor", init_div_factor)
+    fd = c.in_range("fract_decay", fract_decay, 0.0, 1.0)
     if decay_type == "miror_cosine":
-        raise a.unsupported(
-            owner, "decay_type", decay_type, "one of " + ", ".join(map(repr, _HAGELE)), "not a core shape"
-        )
-    kind = _HAGELE[a.choice(owner, "decay_type", decay_type, tuple(_HAGELE))]
-    peak = a.nonneg(owner, "lr", lr)
+        raise c.unsupported("decay_type", decay_type, "one of " + ", ".join(map(repr, _HAGELE)), "not a core shape")
+    kind = _HAGELE[c.choice("decay_type", decay_type, tuple(_HAGELE))]
+    peak = c.nonneg("lr", lr)
     anneal = int(fd * n)
     hold = n - anneal
     end = peak * f
     if anneal == 0:
-        decay: Schedule = B.Constant(end)
+        decay: Schedule = Constant(end)
     elif kind == "exponential" and f == 0:
-        decay = B.PiecewiseConstant(boundaries=[1], values=[peak, 0.0])
+        decay = PiecewiseConstant(boundaries=[1], values=[peak, 0.0])
     else:
-        decay = B.Anneal(init_value=peak, end_value=end, steps=anneal, shape=kind)
+        decay = Anneal(init_value=peak, end_value=end, steps=anneal, shape=kind)
     if hold >= w:
         if kind == "exponential" or anneal == 0:
-            body: Schedule = C.Join([B.Constant(peak), decay], boundaries=[hold - w]) if hold > w else decay
-            ramp = B.Linear(init_value=peak / div, end_value=peak, decay_steps=w)
-            return C.Join([ramp, body], boundaries=[w]) if w > 0 else body
+            body: Schedule = Join([Constant(peak), decay], boundaries=[hold - w]) if hold > w else decay
+            ramp = Linear(init_value=peak / div, end_value=peak, decay_steps=w)
+            return Join([ramp, body], boundaries=[w]) if w > 0 else body
         return Wsd(
             peak_value=peak,
             warmup_steps=w,
@@ -209,10 +214,11 @@ def wsd_schedule(
             end_value=end,
             decay_shape=kind,
         )
-    ramp = B.Linear(init_value=peak / div, end_value=peak, decay_steps=w)
-    return C.Join([ramp, C.Shift(decay, steps=hold - w)], boundaries=[w])
+    ramp = Linear(init_value=peak / div, end_value=peak, decay_steps=w)
+    return Join([ramp, Shift(decay, steps=hold - w)], boundaries=[w])
 
 
+@preset
 def deepseek_multistep(
     lr: float,
     total_steps: int,
@@ -234,16 +240,16 @@ def deepseek_multistep(
         >>> [round(s(k), 12) for k in (1000, 79_999, 80_000, 90_000)]
         [0.00021, 0.00042, 0.00013272, 4.2e-05]
     """
-    owner = "deepseek_multistep"
-    peak = a.nonneg(owner, "lr", lr)
-    t = a.positive(owner, "total_steps", total_steps)
-    w = a.nonneg(owner, "warmup_steps", warmup_steps)
-    fractions = a.v.require_real_tuple(owner, "milestones", milestones)
-    mults = a.v.require_real_tuple(owner, "factors", factors)
+    c = Args("megatron.deepseek_multistep")
+    peak = c.nonneg("lr", lr)
+    t = c.positive("total_steps", total_steps)
+    w = c.nonneg("warmup_steps", warmup_steps)
+    fractions = c.reals("milestones", milestones)
+    mults = c.reals("factors", factors)
     if len(fractions) != len(mults):
-        raise a.v.fail(owner, "factors", f"one per milestone ({len(fractions)})", list(factors))
+        raise c.fail("factors", f"one per milestone ({len(fractions)})", list(factors))
     bounds = [fr * t - w for fr in fractions]
     if any(b <= 0 for b in bounds) or any(y <= x for x, y in itertools.pairwise(bounds)):
-        raise a.v.fail(owner, "milestones", f"increasing fractions, after the warmup of {w!r} steps", list(milestones))
-    body = B.PiecewiseConstant(boundaries=bounds, values=[peak] + [peak * m for m in mults])
-    return C.Warmup(body, steps=w) if w > 0 else body
+        raise c.fail("milestones", f"increasing fractions, after the warmup of {shown(w)} steps", list(milestones))
+    body = PiecewiseConstant(boundaries=bounds, values=[peak] + [peak * m for m in mults])
+    return Warmup(body, steps=w) if w > 0 else body

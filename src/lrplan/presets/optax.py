@@ -30,12 +30,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .._base import Schedule
-from .._compose import Join, Shift, Warmup
-from .._errors import ConfigError
-from ..schedules.basic import Anneal, Constant, Exponential, Linear, PiecewiseConstant, Polynomial
-from ..schedules.cosine import Cosine
-from . import _checks as c
+from .. import (
+    Anneal,
+    ConfigError,
+    Constant,
+    Cosine,
+    Exponential,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Polynomial,
+    Schedule,
+    Shift,
+    Warmup,
+)
+from ._args import Args, preset, shown
 
 __all__ = [
     "constant_schedule",
@@ -55,8 +64,8 @@ __all__ = [
 ]
 
 
-def _begin(owner: str, transition_begin: Any) -> float:
-    b = c.real(owner, "transition_begin", transition_begin)
+def _begin(c: Args, transition_begin: Any) -> float:
+    b = c.real("transition_begin", transition_begin)
     return float(max(b, 0))  # optax: a negative begin falls back to 0
 
 
@@ -64,6 +73,7 @@ def _shifted(s: Schedule, begin: float) -> Schedule:
     return Shift(s, steps=begin) if begin > 0 else s
 
 
+@preset
 def constant_schedule(value: float) -> Schedule:
     r"""optax ``constant_schedule``: :math:`\eta(t) = v`.
 
@@ -72,9 +82,10 @@ def constant_schedule(value: float) -> Schedule:
         >>> P.constant_schedule(5e-4)(10_000)
         0.0005
     """
-    return Constant(c.nonneg("optax.constant_schedule", "value", value))
+    return Constant(Args("optax.constant_schedule").nonneg("value", value))
 
 
+@preset
 def polynomial_schedule(
     init_value: float, end_value: float, power: float, transition_steps: int, transition_begin: int = 0
 ) -> Schedule:
@@ -102,17 +113,18 @@ def polynomial_schedule(
         >>> round(s(6), 4), s(105)
         (0.9803, 0.01)
     """
-    owner = "optax.polynomial_schedule"
-    i = c.nonneg(owner, "init_value", init_value)
-    e = c.nonneg(owner, "end_value", end_value)
-    p = c.nonneg(owner, "power", power)
-    n = c.real(owner, "transition_steps", transition_steps)
-    b = _begin(owner, transition_begin)
+    c = Args("optax.polynomial_schedule")
+    i = c.nonneg("init_value", init_value)
+    e = c.nonneg("end_value", end_value)
+    p = c.nonneg("power", power)
+    n = c.real("transition_steps", transition_steps)
+    b = _begin(c, transition_begin)
     if n <= 0 or p == 0:
         return Constant(i)
     return _shifted(Polynomial(init_value=i, end_value=e, decay_steps=n, power=p), b)
 
 
+@preset
 def linear_schedule(init_value: float, end_value: float, transition_steps: int, transition_begin: int = 0) -> Schedule:
     r"""optax ``linear_schedule``: linear from ``init_value`` to ``end_value`` over ``transition_steps``.
 
@@ -129,16 +141,17 @@ def linear_schedule(init_value: float, end_value: float, transition_steps: int, 
         >>> s(5), s(10), P.linear_schedule(1.0, 0.1, transition_steps=0)(5)
         (0.55, 0.1, 1.0)
     """
-    owner = "optax.linear_schedule"
-    i = c.nonneg(owner, "init_value", init_value)
-    e = c.nonneg(owner, "end_value", end_value)
-    n = c.real(owner, "transition_steps", transition_steps)
-    b = _begin(owner, transition_begin)
+    c = Args("optax.linear_schedule")
+    i = c.nonneg("init_value", init_value)
+    e = c.nonneg("end_value", end_value)
+    n = c.real("transition_steps", transition_steps)
+    b = _begin(c, transition_begin)
     if n <= 0:
         return Constant(i)
     return _shifted(Linear(init_value=i, end_value=e, decay_steps=n), b)
 
 
+@preset
 def piecewise_constant_schedule(
     init_value: float, boundaries_and_scales: Mapping[int, float] | None = None
 ) -> Schedule:
@@ -159,9 +172,9 @@ def piecewise_constant_schedule(
         >>> [round(s(t), 12) for t in range(7)]
         [1.0, 1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
     """
-    owner = "optax.piecewise_constant_schedule"
-    v = float(c.nonneg(owner, "init_value", init_value))
-    items = c.scales_dict(owner, "boundaries_and_scales", boundaries_and_scales)
+    c = Args("optax.piecewise_constant_schedule")
+    v = float(c.nonneg("init_value", init_value))
+    items = c.scales_dict("boundaries_and_scales", boundaries_and_scales)
     bounds: list[float] = []
     values = [v]
     for b, s in items:
@@ -177,16 +190,16 @@ def piecewise_constant_schedule(
 
 
 def _exponential(
-    owner: str, init: float, transition_steps: Any, decay_rate: Any, begin: float, staircase: Any, end_value: Any
+    c: Args, init: float, transition_steps: Any, decay_rate: Any, begin: float, staircase: Any, end_value: Any
 ) -> Schedule:
-    n = c.real(owner, "transition_steps", transition_steps)
-    r = c.nonneg(owner, "decay_rate", decay_rate)
-    stair = c.flag(owner, "staircase", staircase)
-    e = None if end_value is None else float(c.nonneg(owner, "end_value", end_value))
+    n = c.real("transition_steps", transition_steps)
+    r = c.nonneg("decay_rate", decay_rate)
+    stair = c.flag("staircase", staircase)
+    e = None if end_value is None else float(c.nonneg("end_value", end_value))
     if n <= 0 or r == 0:
         return Constant(init)
     if e is None and r > 1:
-        raise c.fail(owner, "decay_rate", "<= 1 unless `end_value` caps the growth (unbounded growth)", decay_rate)
+        raise c.fail("decay_rate", "<= 1 unless `end_value` caps the growth (unbounded growth)", decay_rate)
     if e is not None and ((r < 1 and e > init) or (r > 1 and e < init)):
         return Constant(e)  # the clamp wins from the first step
     if init == 0:
@@ -194,6 +207,7 @@ def _exponential(
     return _shifted(Exponential(init_value=init, decay_rate=r, decay_steps=n, staircase=stair, end_value=e), begin)
 
 
+@preset
 def exponential_decay(
     init_value: float,
     transition_steps: int,
@@ -228,20 +242,21 @@ def exponential_decay(
         >>> s(0), s(10), s(100)
         (1.0, 0.5, 0.2)
     """
-    owner = "optax.exponential_decay"
-    i = float(c.nonneg(owner, "init_value", init_value))
-    b = _begin(owner, transition_begin)
-    return _exponential(owner, i, transition_steps, decay_rate, b, staircase, end_value)
+    c = Args("optax.exponential_decay")
+    i = float(c.nonneg("init_value", init_value))
+    b = _begin(c, transition_begin)
+    return _exponential(c, i, transition_steps, decay_rate, b, staircase, end_value)
 
 
-def _cosine(owner: str, init: float, decay_steps: Any, alpha: float, exponent: Any) -> Schedule:
-    k = c.positive(owner, "decay_steps", decay_steps)
-    x = c.nonneg(owner, "exponent", exponent)
+def _cosine(c: Args, init: float, decay_steps: Any, alpha: float, exponent: Any) -> Schedule:
+    k = c.positive("decay_steps", decay_steps)
+    x = c.nonneg("exponent", exponent)
     if x == 0:
         return Constant(init)  # c**0 == 1 everywhere, 0**0 included
     return Cosine(init_value=init, decay_steps=k, end_value=alpha * init, exponent=x)
 
 
+@preset
 def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.0, exponent: float = 1.0) -> Schedule:
     r"""optax ``cosine_decay_schedule``: cosine from ``init_value`` to ``alpha * init_value`` over ``decay_steps``.
 
@@ -263,16 +278,16 @@ def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.
         >>> s(50), s(1000)
         (0.55, 0.1)
     """
-    owner = "optax.cosine_decay_schedule"
-    i = float(c.nonneg(owner, "init_value", init_value))
-    a = float(c.nonneg(owner, "alpha", alpha))
-    return _cosine(owner, i, decay_steps, a, exponent)
+    c = Args("optax.cosine_decay_schedule")
+    i = float(c.nonneg("init_value", init_value))
+    a = float(c.nonneg("alpha", alpha))
+    return _cosine(c, i, decay_steps, a, exponent)
 
 
-def _interpolate(owner: str, kind: str, init: float, items: list[tuple[float | int, float | int]]) -> Schedule:
+def _interpolate(c: Args, kind: str, init: float, items: list[tuple[float | int, float | int]]) -> Schedule:
     for b, _ in items:
         if b < 0:
-            raise c.fail(owner, "boundaries_and_scales", "a dict whose boundaries are >= 0", dict(items))
+            raise c.fail("boundaries_and_scales", "a dict whose boundaries are >= 0", dict(items))
     bounds = [0.0] + [float(b) for b, _ in items]
     values = [init]
     for _, s in items:
@@ -301,6 +316,7 @@ def _interpolate(owner: str, kind: str, init: float, items: list[tuple[float | i
     return Join(children, boundaries=starts[1:])
 
 
+@preset
 def piecewise_interpolate_schedule(
     interpolate_type: str, init_value: float, boundaries_and_scales: Mapping[int, float] | None = None
 ) -> Schedule:
@@ -324,31 +340,32 @@ def piecewise_interpolate_schedule(
         >>> [round(s(t), 6) for t in (0, 2, 4, 6, 8, 10)]
         [1.0, 0.55, 0.1, 0.0505, 0.001, 0.001]
     """
-    owner = "optax.piecewise_interpolate_schedule"
-    kind = c.choice(owner, "interpolate_type", interpolate_type, ("linear", "cosine"))
-    i = float(c.nonneg(owner, "init_value", init_value))
-    return _interpolate(owner, kind, i, c.scales_dict(owner, "boundaries_and_scales", boundaries_and_scales))
+    c = Args("optax.piecewise_interpolate_schedule")
+    kind = c.choice("interpolate_type", interpolate_type, ("linear", "cosine"))
+    i = float(c.nonneg("init_value", init_value))
+    return _interpolate(c, kind, i, c.scales_dict("boundaries_and_scales", boundaries_and_scales))
 
 
-def _onecycle_checks(owner: str, transition_steps: Any, peak_value: Any, div: Any, final_div: Any) -> tuple[Any, ...]:
-    n = c.real(owner, "transition_steps", transition_steps)
+def _onecycle_checks(c: Args, transition_steps: Any, peak_value: Any, div: Any, final_div: Any) -> tuple[Any, ...]:
+    n = c.real("transition_steps", transition_steps)
     if n <= 0:
-        raise c.fail(owner, "transition_steps", "> 0", transition_steps)
+        raise c.fail("transition_steps", "> 0", transition_steps)
     return (
         n,
-        float(c.nonneg(owner, "peak_value", peak_value)),
-        float(c.positive(owner, "div_factor", div)),
-        float(c.positive(owner, "final_div_factor", final_div)),
+        float(c.nonneg("peak_value", peak_value)),
+        float(c.positive("div_factor", div)),
+        float(c.positive("final_div_factor", final_div)),
     )
 
 
-def _pct(owner: str, name: str, pct: Any, n: Any) -> int:
-    p = c.real(owner, name, pct)
+def _pct(c: Args, name: str, pct: Any, n: Any) -> int:
+    p = c.real(name, pct)
     if int(p * n) < 0:
-        raise c.fail(owner, name, ">= 0", pct)
+        raise c.fail(name, ">= 0", pct)
     return int(p * n)
 
 
+@preset
 def linear_onecycle_schedule(
     transition_steps: int,
     peak_value: float,
@@ -369,14 +386,15 @@ def linear_onecycle_schedule(
         >>> s(0), s(30), s(85), round(s(100), 8)
         (0.04, 1.0, 0.04, 4e-06)
     """
-    owner = "optax.linear_onecycle_schedule"
-    n, peak, div, final = _onecycle_checks(owner, transition_steps, peak_value, div_factor, final_div_factor)
-    a = _pct(owner, "pct_start", pct_start, n)
-    b = _pct(owner, "pct_final", pct_final, n)
+    c = Args("optax.linear_onecycle_schedule")
+    n, peak, div, final = _onecycle_checks(c, transition_steps, peak_value, div_factor, final_div_factor)
+    a = _pct(c, "pct_start", pct_start, n)
+    b = _pct(c, "pct_final", pct_final, n)
     scales = {a: div, b: 1.0 / div, transition_steps: 1.0 / final}
-    return _interpolate(owner, "linear", peak / div, c.scales_dict(owner, "boundaries_and_scales", scales))
+    return _interpolate(c, "linear", peak / div, c.scales_dict("boundaries_and_scales", scales))
 
 
+@preset
 def cosine_onecycle_schedule(
     transition_steps: int,
     peak_value: float,
@@ -397,18 +415,19 @@ def cosine_onecycle_schedule(
         >>> s(0), s(30), round(s(100), 8)
         (0.04, 1.0, 4e-06)
     """
-    owner = "optax.cosine_onecycle_schedule"
-    n, peak, div, final = _onecycle_checks(owner, transition_steps, peak_value, div_factor, final_div_factor)
-    a = _pct(owner, "pct_start", pct_start, n)
+    c = Args("optax.cosine_onecycle_schedule")
+    n, peak, div, final = _onecycle_checks(c, transition_steps, peak_value, div_factor, final_div_factor)
+    a = _pct(c, "pct_start", pct_start, n)
     scales = {a: div, int(transition_steps): 1.0 / (div * final)}
-    return _interpolate(owner, "cosine", peak / div, c.scales_dict(owner, "boundaries_and_scales", scales))
+    return _interpolate(c, "cosine", peak / div, c.scales_dict("boundaries_and_scales", scales))
 
 
-def _warmup(owner: str, init: float, warmup_steps: Any, after: Schedule) -> Schedule:
-    w = c.nonneg(owner, "warmup_steps", warmup_steps)
+def _warmup(c: Args, init: float, warmup_steps: Any, after: Schedule) -> Schedule:
+    w = c.nonneg("warmup_steps", warmup_steps)
     return Warmup(after, steps=w, init_value=init) if w > 0 else after
 
 
+@preset
 def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps: int) -> Schedule:
     r"""optax ``warmup_constant_schedule``: linear from ``init_value`` to ``peak_value`` over ``warmup_steps``, then constant.
 
@@ -423,15 +442,16 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
         >>> P.warmup_constant_schedule(0.0, 1.0, warmup_steps=0)(100)
         0.0
     """
-    owner = "optax.warmup_constant_schedule"
-    i = c.nonneg(owner, "init_value", init_value)
-    p = c.nonneg(owner, "peak_value", peak_value)
-    w = c.real(owner, "warmup_steps", warmup_steps)
+    c = Args("optax.warmup_constant_schedule")
+    i = c.nonneg("init_value", init_value)
+    p = c.nonneg("peak_value", peak_value)
+    w = c.real("warmup_steps", warmup_steps)
     if w <= 0:
         return Constant(i)
     return Linear(init_value=i, end_value=p, decay_steps=w)
 
 
+@preset
 def warmup_cosine_decay_schedule(
     init_value: float,
     peak_value: float,
@@ -467,23 +487,24 @@ def warmup_cosine_decay_schedule(
         >>> s(0), s(5), s(10)
         (1.0, 0.5, 0.0)
     """
-    owner = "optax.warmup_cosine_decay_schedule"
-    i = float(c.nonneg(owner, "init_value", init_value))
-    p = float(c.nonneg(owner, "peak_value", peak_value))
-    w = c.nonneg(owner, "warmup_steps", warmup_steps)
-    d = c.real(owner, "decay_steps", decay_steps)
-    e = float(c.nonneg(owner, "end_value", end_value))
+    c = Args("optax.warmup_cosine_decay_schedule")
+    i = float(c.nonneg("init_value", init_value))
+    p = float(c.nonneg("peak_value", peak_value))
+    w = c.nonneg("warmup_steps", warmup_steps)
+    d = c.real("decay_steps", decay_steps)
+    e = float(c.nonneg("end_value", end_value))
     if d <= w:
-        raise c.fail(owner, "decay_steps", f"> warmup_steps={warmup_steps!r} (it includes the warmup)", decay_steps)
-    x = c.nonneg(owner, "exponent", exponent)
+        raise c.fail("decay_steps", f"> warmup_steps={shown(warmup_steps)} (it includes the warmup)", decay_steps)
+    x = c.nonneg("exponent", exponent)
     decay: Schedule
     if x == 0:
         decay = Constant(p)  # c**0 == 1 everywhere, 0**0 included
     else:  # optax: peak * ((1 - alpha) c^x + alpha) with alpha = end / peak, or 0 when peak == 0
         decay = Cosine(init_value=p, decay_steps=d - w, end_value=e if p > 0 else 0.0, exponent=x)
-    return _warmup(owner, i, w, decay)
+    return _warmup(c, i, w, decay)
 
 
+@preset
 def warmup_exponential_decay_schedule(
     init_value: float,
     peak_value: float,
@@ -507,12 +528,12 @@ def warmup_exponential_decay_schedule(
         >>> s(5), s(10), s(20)
         (0.5, 1.0, 0.5)
     """
-    owner = "optax.warmup_exponential_decay_schedule"
-    i = float(c.nonneg(owner, "init_value", init_value))
-    p = float(c.nonneg(owner, "peak_value", peak_value))
-    b = _begin(owner, transition_begin)
-    w = c.nonneg(owner, "warmup_steps", warmup_steps)
-    decay = _exponential(owner, p, transition_steps, decay_rate, b, staircase, end_value)
+    c = Args("optax.warmup_exponential_decay_schedule")
+    i = float(c.nonneg("init_value", init_value))
+    p = float(c.nonneg("peak_value", peak_value))
+    b = _begin(c, transition_begin)
+    w = c.nonneg("warmup_steps", warmup_steps)
+    decay = _exponential(c, p, transition_steps, decay_rate, b, staircase, end_value)
     if w == 0:
         return decay
     if decay(0) != p:  # an end_value on the wrong side of the peak: the warmup still ends at the peak
@@ -520,6 +541,7 @@ def warmup_exponential_decay_schedule(
     return Warmup(decay, steps=w, init_value=i)
 
 
+@preset
 def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Schedule:
     r"""optax ``sgdr_schedule``: cycles of :func:`warmup_cosine_decay_schedule`, one per dict of arguments.
 
@@ -536,23 +558,23 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Schedule:
         >>> s(2), s(10), s(12), s(100)
         (1.0, 0.0, 1.0, 0.0)
     """
-    owner = "optax.sgdr_schedule"
+    c = Args("optax.sgdr_schedule")
     if isinstance(cosine_kwargs, (str, bytes, Mapping)) or not isinstance(cosine_kwargs, Iterable):
-        raise c.fail(owner, "cosine_kwargs", "a list of dicts of warmup_cosine_decay_schedule arguments", cosine_kwargs)
+        raise c.fail("cosine_kwargs", "a list of dicts of warmup_cosine_decay_schedule arguments", cosine_kwargs)
     items = list(cosine_kwargs)
     if not items:
-        raise c.fail(owner, "cosine_kwargs", "a non-empty list of dicts", cosine_kwargs)
+        raise c.fail("cosine_kwargs", "a non-empty list of dicts", cosine_kwargs)
     children: list[Schedule] = []
     bounds: list[float] = []
     step = 0.0
     for k, kw in enumerate(items):
         if not isinstance(kw, Mapping):
-            raise c.fail(owner, f"cosine_kwargs[{k}]", "a dict of warmup_cosine_decay_schedule arguments", kw)
+            raise c.fail(f"cosine_kwargs[{k}]", "a dict of warmup_cosine_decay_schedule arguments", kw)
         try:
             children.append(warmup_cosine_decay_schedule(**kw))
         except TypeError as e:
             raise ConfigError(
-                f"{owner}: `cosine_kwargs[{k}]` has a bad argument list ({e}). Received: {kw!r}."
+                f"{c.owner}: `cosine_kwargs[{k}]` has a bad argument list ({e}). Received: {shown(kw)}."
             ) from None
         step += kw["decay_steps"]
         bounds.append(step)
@@ -561,6 +583,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Schedule:
     return Join(children, boundaries=bounds[:-1])
 
 
+@preset
 def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     r"""optax ``join_schedules``: schedule :math:`i` from ``boundaries[i-1]`` on, on its own clock.
 
@@ -574,11 +597,11 @@ def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> 
         >>> s(4), s(5), s(10)
         (1.0, 0.5, 0.25)
     """
-    owner = "optax.join_schedules"
-    children = c.schedule_list(owner, "schedules", schedules)
-    bounds = c.steps_list(owner, "boundaries", boundaries)
+    c = Args("optax.join_schedules")
+    children = c.schedules("schedules", schedules)
+    bounds = c.steps_list("boundaries", boundaries)
     if len(bounds) != len(children) - 1:
-        raise c.fail(owner, "boundaries", f"{len(children) - 1} step(s), one fewer than `schedules`", boundaries)
+        raise c.fail("boundaries", f"{len(children) - 1} step(s), one fewer than `schedules`", boundaries)
     if len(children) == 1:
         return children[0]
     return Join(children, boundaries=bounds)

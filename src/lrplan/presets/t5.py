@@ -35,14 +35,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import _compose as C
-from .._base import Schedule
-from ..schedules import basic as B
-from ..schedules import research as R
-from ..schedules.cosine import CosineRestarts
-from ..schedules.cyclic import Cyclic
-from ..schedules.rsqrt import InverseSqrt
-from . import _preset_args as a
+from .. import (
+    Anneal,
+    Clip,
+    Constant,
+    Cooldown,
+    CosineRestarts,
+    CosineWave,
+    Cyclic,
+    Exponential,
+    InverseSqrt,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Product,
+    Scale,
+    Schedule,
+    Shift,
+    StepDecay,
+    Warmup,
+)
+from ._args import Args, preset, shown
 
 __all__ = [
     "noam",
@@ -83,17 +96,17 @@ T5X_FACTORS = (
 """The factor names T5X's ``create_learning_rate_scheduler`` accepts."""
 
 
-def _factors(owner: str, name: str, text: Any, allowed: tuple[str, ...], skip_empty: bool) -> list[str]:
+def _factors(c: Args, name: str, text: Any, allowed: tuple[str, ...], skip_empty: bool) -> list[str]:
     if not isinstance(text, str):
-        raise a.v.fail(owner, name, "a string of factor names joined by '*'", text)
+        raise c.fail(name, "a string of factor names joined by '*'", text)
     names = [part.strip() for part in text.split("*")]
     if skip_empty:
         names = [n for n in names if n]
     for n in names:
         if n not in allowed:
-            raise a.v.fail(owner, name, f"factors from {', '.join(allowed)} (unknown factor {n!r})", text)
+            raise c.fail(name, f"factors from {', '.join(allowed)} (unknown factor {shown(n)})", text)
     if not names:
-        raise a.v.fail(owner, name, "at least one factor", text)
+        raise c.fail(name, "at least one factor", text)
     return names
 
 
@@ -103,16 +116,16 @@ def _product(parts: list[Schedule | float]) -> Schedule:
     schedules: list[Schedule] = []
     for p in parts:
         if isinstance(p, Schedule):
-            if isinstance(p, B.Constant):
+            if isinstance(p, Constant):
                 factor *= p.value
             else:
                 schedules.append(p)
         else:
             factor *= p
     if not schedules:
-        return B.Constant(factor)
-    out: Schedule = schedules[0] if len(schedules) == 1 else C.Product(schedules)
-    return out if factor == 1.0 else C.Scale(out, factor=factor)
+        return Constant(factor)
+    out: Schedule = schedules[0] if len(schedules) == 1 else Product(schedules)
+    return out if factor == 1.0 else Scale(out, factor=factor)
 
 
 def _rsqrt(w: float, peak: float) -> Schedule:
@@ -121,6 +134,7 @@ def _rsqrt(w: float, peak: float) -> Schedule:
     return InverseSqrt(peak_value=peak, warmup_steps=w, timescale=None, warmup_shape="constant")
 
 
+@preset
 def noam(d_model: float, warmup_steps: float = 4000, factor: float = 1.0) -> Schedule:
     r"""The Transformer's schedule: :math:`f\, d^{-1/2} \min(s^{-1/2},\ s\, W^{-3/2})` (0 at step 0).
 
@@ -132,13 +146,14 @@ def noam(d_model: float, warmup_steps: float = 4000, factor: float = 1.0) -> Sch
         >>> s(0), f"{s(4000):.5e}", f"{s(16000):.5e}"
         (0.0, '6.98771e-04', '3.49386e-04')
     """
-    owner = "noam"
-    d = a.positive(owner, "d_model", d_model)
-    w = a.positive(owner, "warmup_steps", warmup_steps)
-    f = a.nonneg(owner, "factor", factor)
+    c = Args("t5.noam")
+    d = c.positive("d_model", d_model)
+    w = c.positive("warmup_steps", warmup_steps)
+    f = c.nonneg("factor", factor)
     return InverseSqrt(peak_value=f * (d * w) ** -0.5, warmup_steps=w, timescale=None)
 
 
+@preset
 def rate(model_size: float, factor: float = 1.0, warmup: float = 4000) -> Schedule:
     r"""The Annotated Transformer's ``rate(step, model_size, factor, warmup)``: Noam, with step 0 read as step 1.
 
@@ -148,11 +163,12 @@ def rate(model_size: float, factor: float = 1.0, warmup: float = 4000) -> Schedu
         >>> f"{s(0):.5e}", f"{s(1):.5e}", f"{s(2000):.5e}"
         ('1.74693e-07', '1.74693e-07', '3.49386e-04')
     """
-    owner = "rate"
-    base = noam(a.positive(owner, "model_size", model_size), a.positive(owner, "warmup", warmup), factor)
-    return C.Join([B.Constant(base(1)), C.Shift(base, steps=-1)], boundaries=[1])
+    c = Args("t5.rate")
+    base = noam(c.positive("model_size", model_size), c.positive("warmup", warmup), factor)
+    return Join([Constant(base(1)), Shift(base, steps=-1)], boundaries=[1])
 
 
+@preset
 def truncated_rsqrt(warmup_steps: int = 10_000) -> Schedule:
     r"""Mesh TensorFlow's ``truncated_rsqrt`` (T5's schedule): :math:`1/\sqrt{\max(n, W)}`.
 
@@ -164,10 +180,11 @@ def truncated_rsqrt(warmup_steps: int = 10_000) -> Schedule:
         >>> print(t5.truncated_rsqrt())
         inverse_sqrt(peak_value=0.01, warmup_steps=10000, warmup_shape='constant')
     """
-    w = a.nonneg("truncated_rsqrt", "warmup_steps", warmup_steps)
+    w = Args("t5.truncated_rsqrt").nonneg("warmup_steps", warmup_steps)
     return _rsqrt(w, max(w, 1.0) ** -0.5)
 
 
+@preset
 def learning_rate_schedule_noam(
     total_train_steps: int | None = None,
     warmup_steps: int = 10_000,
@@ -190,30 +207,30 @@ def learning_rate_schedule_noam(
         >>> s(0), s(40_000), round(s(95_000), 8), s(100_000)
         (0.01, 0.005, 0.00162221, 0.0)
     """
-    owner = "learning_rate_schedule_noam"
-    w = a.nonneg(owner, "warmup_steps", warmup_steps)
-    frac = a.ratio(owner, "linear_decay_fraction", linear_decay_fraction)
-    c = a.nonneg(owner, "multiplier", multiplier)
-    o = a.nonneg(owner, "offset", offset)
-    out = _rsqrt(w, c * max(w, 1.0) ** -0.5)
+    c = Args("t5.learning_rate_schedule_noam")
+    w = c.nonneg("warmup_steps", warmup_steps)
+    frac = c.in_range("linear_decay_fraction", linear_decay_fraction, 0.0, 1.0)
+    mult = c.nonneg("multiplier", multiplier)
+    o = c.nonneg("offset", offset)
+    out = _rsqrt(w, mult * max(w, 1.0) ** -0.5)
     if frac > 0:
         if total_train_steps is None:
-            raise a.v.fail(owner, "total_train_steps", "given when linear_decay_fraction > 0", None)
-        t = a.positive(owner, "total_train_steps", total_train_steps) - o
+            raise c.fail("total_train_steps", "given when linear_decay_fraction > 0", None)
+        t = c.positive("total_train_steps", total_train_steps) - o
         if t <= 0:
-            raise a.v.fail(owner, "total_train_steps", f"> offset={offset!r}", total_train_steps)
-        out = C.Cooldown(out, start=t * (1.0 - frac), steps=t * frac)
-    return C.Shift(out, steps=o) if o else out
+            raise c.fail("total_train_steps", f"> offset={shown(offset)}", total_train_steps)
+        out = Cooldown(out, start=t * (1.0 - frac), steps=t * frac)
+    return Shift(out, steps=o) if o else out
 
 
-def _exp_factor(owner: str, rate: float, steps: float, staircase: bool) -> Schedule:
+def _exp_factor(c: Args, rate: float, steps: float, staircase: bool) -> Schedule:
     if rate > 1:
-        raise a.unsupported(owner, "learning_rate_decay_rate", rate, "<= 1", "a growing decay has no end value")
-    return B.Exponential(init_value=1.0, decay_rate=rate, decay_steps=steps, staircase=staircase, end_value=None)
+        raise c.unsupported("learning_rate_decay_rate", rate, "<= 1", "a growing decay has no end value")
+    return Exponential(init_value=1.0, decay_rate=rate, decay_steps=steps, staircase=staircase, end_value=None)
 
 
 def _legacy(
-    owner: str,
+    c: Args,
     scheme: str,
     w: float,
     hidden: float | None,
@@ -226,34 +243,35 @@ def _legacy(
 ) -> Schedule:
     if scheme == "noam":
         if hidden is None:
-            raise a.v.fail(owner, "hidden_size", "given for the legacy 'noam' scheme", None)
-        c = 5000.0 * hidden**-0.5
-        inner = _rsqrt(1.0, c) if w == 0 else InverseSqrt(peak_value=c * w**-0.5, warmup_steps=w, timescale=None)
-        return C.Shift(inner, steps=-1)
+            raise c.fail("hidden_size", "given for the legacy 'noam' scheme", None)
+        k = 5000.0 * hidden**-0.5
+        inner = _rsqrt(1.0, k) if w == 0 else InverseSqrt(peak_value=k * w**-0.5, warmup_steps=w, timescale=None)
+        return Shift(inner, steps=-1)
     decay: Schedule
     if scheme == "none":
-        decay = B.Constant(1.0)
+        decay = Constant(1.0)
     elif scheme == "exp":
-        decay = _exp_factor(owner, decay_rate, decay_steps, staircase)
+        decay = _exp_factor(c, decay_rate, decay_steps, staircase)
     elif scheme == "sqrt":
         decay = _rsqrt(1.0, 500.0)
     elif scheme == "cosine":
-        decay = C.Shift(R.CosineWave(init_value=1.0, decay_steps=cycle), steps=-w)
+        decay = Shift(CosineWave(init_value=1.0, decay_steps=cycle), steps=-w)
     elif scheme == "cyclelinear10x":
         if w == 0:
-            raise a.v.fail(owner, "learning_rate_warmup_steps", "> 0 for 'cyclelinear10x'", w)
-        decay = C.Shift(Cyclic(init_value=0.3, peak_value=3.3, up_steps=w, down_steps=w), steps=-w)
+            raise c.fail("learning_rate_warmup_steps", "> 0 for 'cyclelinear10x'", w)
+        decay = Shift(Cyclic(init_value=0.3, peak_value=3.3, up_steps=w, down_steps=w), steps=-w)
     else:  # piecewise: tf.train.piecewise_constant switches after the boundary (s > b)
         if len(multiples) != len(boundaries):
-            raise a.v.fail(owner, "learning_rate_multiples", "one per boundary", list(multiples))
+            raise c.fail("learning_rate_multiples", "one per boundary", list(multiples))
         steps = [float(b) + 1.0 for b in boundaries]
-        decay = C.Shift(B.PiecewiseConstant(boundaries=steps, values=[1.0, *multiples]), steps=-w)
+        decay = Shift(PiecewiseConstant(boundaries=steps, values=[1.0, *multiples]), steps=-w)
     if w == 0:
         return decay
-    warm = B.Anneal(init_value=0.01, end_value=1.0, steps=w, shape="exponential")
-    return C.Join([warm, decay], boundaries=[w])
+    warm = Anneal(init_value=0.01, end_value=1.0, steps=w, shape="exponential")
+    return Join([warm, decay], boundaries=[w])
 
 
+@preset
 def learning_rate_schedule(
     learning_rate_schedule: str = "legacy",
     learning_rate_constant: float = 1.0,
@@ -301,67 +319,67 @@ def learning_rate_schedule(
         >>> f"{legacy(0):.5e}", f"{legacy(1):.5e}"
         ('1.74693e-07', '3.49386e-07')
     """
-    owner = "learning_rate_schedule"
-    names = _factors(owner, "learning_rate_schedule", learning_rate_schedule, T2T_FACTORS, skip_empty=True)
-    w = a.nonneg(owner, "learning_rate_warmup_steps", learning_rate_warmup_steps)
-    d = a.positive(owner, "learning_rate_decay_steps", learning_rate_decay_steps)
-    r = a.positive(owner, "learning_rate_decay_rate", learning_rate_decay_rate)
-    stair = a.v.require_bool(owner, "learning_rate_decay_staircase", learning_rate_decay_staircase)
-    hidden = a.optional(a.positive, owner, "hidden_size", hidden_size)
-    t = a.optional(a.nonneg, owner, "train_steps", train_steps)
-    replicas = a.integer(owner, "num_async_replicas", num_async_replicas, minimum=1)
+    c = Args("t5.learning_rate_schedule")
+    names = _factors(c, "learning_rate_schedule", learning_rate_schedule, T2T_FACTORS, skip_empty=True)
+    w = c.nonneg("learning_rate_warmup_steps", learning_rate_warmup_steps)
+    d = c.positive("learning_rate_decay_steps", learning_rate_decay_steps)
+    r = c.positive("learning_rate_decay_rate", learning_rate_decay_rate)
+    stair = c.flag("learning_rate_decay_staircase", learning_rate_decay_staircase)
+    hidden = c.optional(c.positive, "hidden_size", hidden_size)
+    t = c.optional(c.nonneg, "train_steps", train_steps)
+    replicas = c.integer("num_async_replicas", num_async_replicas, minimum=1)
     parts: list[Schedule | float] = []
     for n in names:
         if n == "constant":
-            parts.append(a.nonneg(owner, "learning_rate_constant", learning_rate_constant))
+            parts.append(c.nonneg("learning_rate_constant", learning_rate_constant))
         elif n == "linear_warmup":
-            parts.append(B.Linear(init_value=0.0, end_value=1.0, decay_steps=w) if w > 0 else 1.0)
+            parts.append(Linear(init_value=0.0, end_value=1.0, decay_steps=w) if w > 0 else 1.0)
         elif n == "linear_decay":
             if t is None:
-                raise a.v.fail(owner, "train_steps", "given for the 'linear_decay' factor", None)
+                raise c.fail("train_steps", "given for the 'linear_decay' factor", None)
             if t >= d:
-                parts.append(C.Cooldown(B.Constant(1.0), start=t - d, steps=d))
+                parts.append(Cooldown(Constant(1.0), start=t - d, steps=d))
             else:
-                parts.append(B.Linear(init_value=t / d, end_value=0.0, decay_steps=t) if t > 0 else 0.0)
+                parts.append(Linear(init_value=t / d, end_value=0.0, decay_steps=t) if t > 0 else 0.0)
         elif n == "cosdecay":
-            wave = C.Shift(R.CosineWave(init_value=1.0, decay_steps=d), steps=-(w + 1))
-            parts.append(C.Join([B.Constant(1.0), wave], boundaries=[w + 1]))
+            wave = Shift(CosineWave(init_value=1.0, decay_steps=d), steps=-(w + 1))
+            parts.append(Join([Constant(1.0), wave], boundaries=[w + 1]))
         elif n == "single_cycle_cos_decay":
             if t is None or not t > w:
-                raise a.v.fail(owner, "train_steps", "> learning_rate_warmup_steps for 'single_cycle_cos_decay'", t)
-            parts.append(C.Shift(R.CosineWave(init_value=1.0, decay_steps=t - w), steps=w))
+                raise c.fail("train_steps", "> learning_rate_warmup_steps for 'single_cycle_cos_decay'", t)
+            parts.append(Shift(CosineWave(init_value=1.0, decay_steps=t - w), steps=w))
         elif n == "multi_cycle_cos_decay":
-            parts.append(C.Shift(R.CosineWave(init_value=1.0, decay_steps=d), steps=w))
+            parts.append(Shift(CosineWave(init_value=1.0, decay_steps=d), steps=w))
         elif n == "rsqrt_decay":
             parts.append(_rsqrt(w, max(w, 1.0) ** -0.5))
         elif n == "rsqrt_normalized_decay":
             parts.append(_rsqrt(w, 1.0))
         elif n == "exp_decay":
-            parts.append(C.Shift(_exp_factor(owner, r, d, stair), steps=w))
+            parts.append(Shift(_exp_factor(c, r, d, stair), steps=w))
         elif n == "rsqrt_hidden_size":
             if hidden is None:
-                raise a.v.fail(owner, "hidden_size", "given for the 'rsqrt_hidden_size' factor", None)
+                raise c.fail("hidden_size", "given for the 'rsqrt_hidden_size' factor", None)
             parts.append(hidden**-0.5)
         else:  # legacy
-            scheme = a.choice(
-                owner,
+            scheme = c.choice(
                 "learning_rate_decay_scheme",
                 learning_rate_decay_scheme,
                 ("none", "noam", "exp", "piecewise", "cosine", "cyclelinear10x", "sqrt"),
             )
             if not isinstance(optimizer, str):
-                raise a.v.fail(owner, "optimizer", "an optimizer name", optimizer)
-            cycle = a.positive(owner, "learning_rate_cosine_cycle_steps", learning_rate_cosine_cycle_steps)
-            bounds = a.v.require_real_tuple(owner, "learning_rate_boundaries", learning_rate_boundaries)
-            mults = a.v.require_real_tuple(owner, "learning_rate_multiples", learning_rate_multiples)
-            parts.append(_legacy(owner, scheme, w, hidden, d, r, stair, bounds, mults, cycle))
+                raise c.fail("optimizer", "an optimizer name", optimizer)
+            cycle = c.positive("learning_rate_cosine_cycle_steps", learning_rate_cosine_cycle_steps)
+            bounds = c.reals("learning_rate_boundaries", learning_rate_boundaries)
+            mults = c.reals("learning_rate_multiples", learning_rate_multiples)
+            parts.append(_legacy(c, scheme, w, hidden, d, r, stair, bounds, mults, cycle))
             parts.append(0.002 if "adam" in optimizer.lower() else 1.0)
-            parts.append(a.nonneg(owner, "learning_rate", learning_rate))
+            parts.append(c.nonneg("learning_rate", learning_rate))
     if replicas > 1:
         parts.append(replicas**-0.5)
     return _product(parts)
 
 
+@preset
 def create_learning_rate_scheduler(
     factors: str = "constant * linear_warmup * rsqrt_decay",
     base_learning_rate: float = 0.5,
@@ -391,26 +409,24 @@ def create_learning_rate_scheduler(
         >>> s(0), s(40_000)
         (0.01, 0.005)
     """
-    owner = "create_learning_rate_scheduler"
-    names = _factors(owner, "factors", factors, T5X_FACTORS, skip_empty=False)
-    base = a.nonneg(owner, "base_learning_rate", base_learning_rate)
-    w = a.nonneg(owner, "warmup_steps", warmup_steps)
-    df = a.nonneg(owner, "decay_factor", decay_factor)
-    spd = a.positive(owner, "steps_per_decay", steps_per_decay)
-    spc = a.positive(owner, "steps_per_cycle", steps_per_cycle)
-    offset = a.nonneg(owner, "step_offset", step_offset)
-    floor = a.nonneg(owner, "min_learning_rate", min_learning_rate)
+    c = Args("t5.create_learning_rate_scheduler")
+    names = _factors(c, "factors", factors, T5X_FACTORS, skip_empty=False)
+    base = c.nonneg("base_learning_rate", base_learning_rate)
+    w = c.nonneg("warmup_steps", warmup_steps)
+    df = c.nonneg("decay_factor", decay_factor)
+    spd = c.positive("steps_per_decay", steps_per_decay)
+    spc = c.positive("steps_per_cycle", steps_per_cycle)
+    offset = c.nonneg("step_offset", step_offset)
+    floor = c.nonneg("min_learning_rate", min_learning_rate)
     parts: list[Schedule | float] = []
     for n in names:
         if n == "constant":
             parts.append(base)
         elif n == "linear_warmup":
-            parts.append(B.Linear(init_value=0.0, end_value=1.0, decay_steps=w) if w > 0 else 1.0)
+            parts.append(Linear(init_value=0.0, end_value=1.0, decay_steps=w) if w > 0 else 1.0)
         elif n == "linear_decay":
-            down: Schedule = (
-                B.Linear(init_value=1.0, end_value=0.0, decay_steps=1.0 / df) if df > 0 else B.Constant(1.0)
-            )
-            up: Schedule = C.Warmup(down, steps=w) if w > 0 else down
+            down: Schedule = Linear(init_value=1.0, end_value=0.0, decay_steps=1.0 / df) if df > 0 else Constant(1.0)
+            up: Schedule = Warmup(down, steps=w) if w > 0 else down
             parts += [up, base]
         elif n == "rsqrt_decay":
             parts.append(_rsqrt(w, max(w, 1.0) ** -0.5))
@@ -418,16 +434,17 @@ def create_learning_rate_scheduler(
             parts.append(_rsqrt(w, 1.0))
         elif n == "decay_every":
             if df > 1:
-                raise a.unsupported(owner, "decay_factor", decay_factor, "<= 1", "a growing decay has no end value")
-            parts.append(B.StepDecay(init_value=1.0, decay_rate=df, decay_steps=spd, end_value=None) if df > 0 else 1.0)
+                raise c.unsupported("decay_factor", decay_factor, "<= 1", "a growing decay has no end value")
+            parts.append(StepDecay(init_value=1.0, decay_rate=df, decay_steps=spd, end_value=None) if df > 0 else 1.0)
         else:  # cosine_decay
-            parts.append(C.Shift(CosineRestarts(init_value=1.0, decay_steps=spc), steps=w))
+            parts.append(Shift(CosineRestarts(init_value=1.0, decay_steps=spc), steps=w))
     out = _product(parts)
     if floor > 0:
-        out = C.Clip(out, min_value=floor, max_value=None)
-    return C.Shift(out, steps=offset) if offset else out
+        out = Clip(out, min_value=floor, max_value=None)
+    return Shift(out, steps=offset) if offset else out
 
 
+@preset
 def adafactor_relative_step(warmup_init: bool = False) -> Schedule:
     r"""Adafactor's relative step size (``relative_step=True``): :math:`\min(10^{-2}, 1/\sqrt{k})`, :math:`k = s + 1`.
 
@@ -442,6 +459,6 @@ def adafactor_relative_step(warmup_init: bool = False) -> Schedule:
         >>> round(s(0), 12), round(s(99), 12), s(9999), s(39999)
         (1e-06, 0.0001, 0.01, 0.005)
     """
-    flag = a.v.require_bool("adafactor_relative_step", "warmup_init", warmup_init)
+    flag = Args("t5.adafactor_relative_step").flag("warmup_init", warmup_init)
     shape = "linear" if flag else "constant"
-    return C.Shift(InverseSqrt(peak_value=0.01, warmup_steps=10_000, timescale=None, warmup_shape=shape), steps=-1)
+    return Shift(InverseSqrt(peak_value=0.01, warmup_steps=10_000, timescale=None, warmup_shape=shape), steps=-1)

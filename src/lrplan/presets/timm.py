@@ -43,12 +43,22 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from .. import _compose as C
-from .._base import Schedule
-from ..schedules import basic as B
-from ..schedules import research as R
-from ..schedules.cosine import Cosine, CosineRestarts
-from . import _preset_args as a
+from .. import (
+    Constant,
+    Cosine,
+    CosineRestarts,
+    CycleAnneal,
+    Join,
+    Linear,
+    PiecewiseConstant,
+    Polynomial,
+    Quantize,
+    Schedule,
+    Shift,
+    StepDecay,
+    Warmup,
+)
+from ._args import Args, preset, shown
 
 __all__ = [
     "CosineLRScheduler",
@@ -62,20 +72,20 @@ _NOISE_WHY = "timm draws the noise from torch's RNG; lrplan schedules are determ
 
 
 def _common(
-    owner: str, lr: Any, warmup_t: Any, warmup_lr_init: Any, noise_range_t: Any, initialize: Any
+    c: Args, lr: Any, warmup_t: Any, warmup_lr_init: Any, noise_range_t: Any, initialize: Any
 ) -> tuple[float, float, float]:
-    lr = a.nonneg(owner, "lr", lr)
-    w = a.nonneg(owner, "warmup_t", warmup_t)
-    init = a.nonneg(owner, "warmup_lr_init", warmup_lr_init)
+    lr = c.nonneg("lr", lr)
+    w = c.nonneg("warmup_t", warmup_t)
+    init = c.nonneg("warmup_lr_init", warmup_lr_init)
     if noise_range_t is not None:
-        raise a.unsupported(owner, "noise_range_t", noise_range_t, "None", _NOISE_WHY)
+        raise c.unsupported("noise_range_t", noise_range_t, "None", _NOISE_WHY)
     if initialize is not True:
-        raise a.unsupported(owner, "initialize", initialize, "True", "pass the base learning rate as `lr`")
+        raise c.unsupported("initialize", initialize, "True", "pass the base learning rate as `lr`")
     return lr, w, init
 
 
 def _finish(
-    owner: str,
+    c: Args,
     main: Schedule,
     target: float,
     w: float,
@@ -84,44 +94,44 @@ def _finish(
     t_in_epochs: Any,
     updates_per_epoch: Any,
 ) -> Schedule:
-    prefix = a.v.require_bool(owner, "warmup_prefix", warmup_prefix)
-    epochs = a.v.require_bool(owner, "t_in_epochs", t_in_epochs)
+    prefix = c.flag("warmup_prefix", warmup_prefix)
+    epochs = c.flag("t_in_epochs", t_in_epochs)
     out = main
     if w > 0:
-        if prefix and main._scalar(0.0) == target:
-            out = C.Warmup(main, steps=w, init_value=init)
+        if prefix and main(0.0) == target:
+            out = Warmup(main, steps=w, init_value=init)
         else:
-            tail = main if prefix else C.Shift(main, steps=-w)
-            ramp = B.Linear(init_value=init, end_value=target, decay_steps=w)
-            out = C.Join([ramp, tail], boundaries=[w])
+            tail = main if prefix else Shift(main, steps=-w)
+            ramp = Linear(init_value=init, end_value=target, decay_steps=w)
+            out = Join([ramp, tail], boundaries=[w])
     if epochs:
         if updates_per_epoch is None:
-            raise a.v.fail(
-                owner,
+            raise c.fail(
                 "updates_per_epoch",
                 "given when t_in_epochs=True (presets count optimizer updates; pass 1 to count epochs)",
                 None,
             )
-        return R.Quantize(out, unit_steps=a.positive(owner, "updates_per_epoch", updates_per_epoch))
+        return Quantize(out, unit_steps=c.positive("updates_per_epoch", updates_per_epoch))
     if updates_per_epoch is not None:
-        a.positive(owner, "updates_per_epoch", updates_per_epoch)
+        c.positive("updates_per_epoch", updates_per_epoch)
     return out
 
 
 def _cycles(
-    owner: str, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, k_decay: Any
+    c: Args, cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, k_decay: Any
 ) -> tuple[float, float, int, float]:
-    m = a.positive(owner, "cycle_mul", cycle_mul)
+    m = c.positive("cycle_mul", cycle_mul)
     if m < 1:
-        raise a.unsupported(
-            owner, "cycle_mul", cycle_mul, ">= 1", "timm raises a math domain error once cycles shorter than 1 run out"
+        raise c.unsupported(
+            "cycle_mul", cycle_mul, ">= 1", "timm raises a math domain error once cycles shorter than 1 run out"
         )
-    d = a.positive(owner, "cycle_decay", cycle_decay)
-    n = a.integer(owner, "cycle_limit", cycle_limit, minimum=0)
-    k = a.positive(owner, "k_decay", k_decay)
+    d = c.positive("cycle_decay", cycle_decay)
+    n = c.integer("cycle_limit", cycle_limit, minimum=0)
+    k = c.positive("k_decay", k_decay)
     return m, d, n, k
 
 
+@preset
 def CosineLRScheduler(
     lr: float,
     t_initial: int,
@@ -156,25 +166,26 @@ def CosineLRScheduler(
         >>> s(0), s(99), s(500), s(1000)
         (1.0, 1.0, 0.55, 0.1)
     """
-    owner = "CosineLRScheduler"
-    lr, w, init = _common(owner, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
-    t0 = a.positive(owner, "t_initial", t_initial)
-    low = a.nonneg(owner, "lr_min", lr_min)
-    m, d, n, k = _cycles(owner, cycle_mul, cycle_decay, cycle_limit, k_decay)
+    c = Args("timm.CosineLRScheduler")
+    lr, w, init = _common(c, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
+    t0 = c.positive("t_initial", t_initial)
+    low = c.nonneg("lr_min", lr_min)
+    m, d, n, k = _cycles(c, cycle_mul, cycle_decay, cycle_limit, k_decay)
     main: Schedule
     if n == 0:
-        main = B.Constant(low)
+        main = Constant(low)
     elif k == 1.0 and n == 1:
         main = Cosine(init_value=lr, decay_steps=t0, end_value=low)
     elif k == 1.0 and m == 1.0:
         main = CosineRestarts(init_value=lr, decay_steps=t0, end_value=low, peak_decay=d, max_cycles=n)
     else:
-        main = R.CycleAnneal(
+        main = CycleAnneal(
             init_value=lr, cycle_steps=t0, end_value=low, period_mult=m, peak_decay=d, max_cycles=n, k_decay=k
         )
-    return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
+    return _finish(c, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
 
 
+@preset
 def TanhLRScheduler(
     lr: float,
     t_initial: int,
@@ -208,19 +219,19 @@ def TanhLRScheduler(
         >>> round(s(0), 8), round(s(9), 5), s(10)
         (0.99999917, 0.01799, 0.0)
     """
-    owner = "TanhLRScheduler"
-    lr, w, init = _common(owner, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
-    t0 = a.positive(owner, "t_initial", t_initial)
-    low = a.nonneg(owner, "lr_min", lr_min)
-    lo, hi = a.real(owner, "lb", lb), a.real(owner, "ub", ub)
+    c = Args("timm.TanhLRScheduler")
+    lr, w, init = _common(c, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
+    t0 = c.positive("t_initial", t_initial)
+    low = c.nonneg("lr_min", lr_min)
+    lo, hi = c.real("lb", lb), c.real("ub", ub)
     if not lo < hi:
-        raise a.v.fail(owner, "lb", f"< ub={ub!r}", lb)
-    m, d, n, _ = _cycles(owner, cycle_mul, cycle_decay, cycle_limit, 1.0)
+        raise c.fail("lb", f"< ub={shown(ub)}", lb)
+    m, d, n, _ = _cycles(c, cycle_mul, cycle_decay, cycle_limit, 1.0)
     main: Schedule
     if n == 0:
-        main = B.Constant(low)
+        main = Constant(low)
     else:
-        main = R.CycleAnneal(
+        main = CycleAnneal(
             init_value=lr,
             cycle_steps=t0,
             end_value=low,
@@ -231,11 +242,12 @@ def TanhLRScheduler(
             lb=lo,
             ub=hi,
         )
-    prefix = a.v.require_bool(owner, "warmup_prefix", warmup_prefix)
-    target = lr if prefix or w == 0 else main._scalar(float(w))
-    return _finish(owner, main, target, w, init, prefix, t_in_epochs, updates_per_epoch)
+    prefix = c.flag("warmup_prefix", warmup_prefix)
+    target = lr if prefix or w == 0 else main(float(w))
+    return _finish(c, main, target, w, init, prefix, t_in_epochs, updates_per_epoch)
 
 
+@preset
 def PolyLRScheduler(
     lr: float,
     t_initial: int,
@@ -268,19 +280,19 @@ def PolyLRScheduler(
         >>> s(0), s(2), s(4)
         (1.0, 0.25, 0.0)
     """
-    owner = "PolyLRScheduler"
-    lr, w, init = _common(owner, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
-    t0 = a.positive(owner, "t_initial", t_initial)
-    p = a.positive(owner, "power", power)
-    low = a.nonneg(owner, "lr_min", lr_min)
-    m, d, n, k = _cycles(owner, cycle_mul, cycle_decay, cycle_limit, k_decay)
+    c = Args("timm.PolyLRScheduler")
+    lr, w, init = _common(c, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
+    t0 = c.positive("t_initial", t_initial)
+    p = c.positive("power", power)
+    low = c.nonneg("lr_min", lr_min)
+    m, d, n, k = _cycles(c, cycle_mul, cycle_decay, cycle_limit, k_decay)
     main: Schedule
     if n == 0:
-        main = B.Constant(low)
+        main = Constant(low)
     elif k == 1.0 and n == 1:
-        main = B.Polynomial(init_value=lr, end_value=low, decay_steps=t0, power=p)
+        main = Polynomial(init_value=lr, end_value=low, decay_steps=t0, power=p)
     else:
-        main = R.CycleAnneal(
+        main = CycleAnneal(
             init_value=lr,
             cycle_steps=t0,
             end_value=low,
@@ -291,9 +303,10 @@ def PolyLRScheduler(
             k_decay=k,
             power=p,
         )
-    return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
+    return _finish(c, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
 
 
+@preset
 def StepLRScheduler(
     lr: float,
     decay_t: float,
@@ -317,16 +330,17 @@ def StepLRScheduler(
         >>> s(2), s(3), s(6)
         (1.0, 0.5, 0.25)
     """
-    owner = "StepLRScheduler"
-    lr, w, init = _common(owner, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
-    k = a.positive(owner, "decay_t", decay_t)
-    r = a.positive(owner, "decay_rate", decay_rate)
+    c = Args("timm.StepLRScheduler")
+    lr, w, init = _common(c, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
+    k = c.positive("decay_t", decay_t)
+    r = c.positive("decay_rate", decay_rate)
     if r > 1:
-        raise a.unsupported(owner, "decay_rate", decay_rate, "<= 1", "a growing step schedule has no end value")
-    main = B.StepDecay(init_value=lr, decay_rate=r, decay_steps=k, end_value=None)
-    return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
+        raise c.unsupported("decay_rate", decay_rate, "<= 1", "a growing step schedule has no end value")
+    main = StepDecay(init_value=lr, decay_rate=r, decay_steps=k, end_value=None)
+    return _finish(c, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
 
 
+@preset
 def MultiStepLRScheduler(
     lr: float,
     decay_t: Sequence[int],
@@ -357,20 +371,20 @@ def MultiStepLRScheduler(
         >>> print(s)
         piecewise_constant(boundaries=[2, 5], values=[1.0, 0.1, 0.010000000000000002])
     """
-    owner = "MultiStepLRScheduler"
-    lr, w, init = _common(owner, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
+    c = Args("timm.MultiStepLRScheduler")
+    lr, w, init = _common(c, lr, warmup_t, warmup_lr_init, noise_range_t, initialize)
     if isinstance(decay_t, (str, bytes)) or not isinstance(decay_t, Sequence):
-        raise a.v.fail(owner, "decay_t", "a sorted list of steps", decay_t)
-    milestones = [a.real(owner, "decay_t", m) for m in decay_t]
+        raise c.fail("decay_t", "a sorted list of steps", decay_t)
+    milestones = [c.real("decay_t", m) for m in decay_t]
     if any(y < x for x, y in itertools.pairwise(milestones)):
-        raise a.v.fail(owner, "decay_t", "sorted (timm bisects it)", list(decay_t))
-    r = a.positive(owner, "decay_rate", decay_rate)
+        raise c.fail("decay_t", "sorted (timm bisects it)", list(decay_t))
+    r = c.positive("decay_rate", decay_rate)
     starts = sorted({m - 1 for m in milestones if m - 1 > 0})
     boundaries = starts
     counts = [bisect.bisect_right(milestones, 1)] + [bisect.bisect_right(milestones, b + 1) for b in boundaries]
     main: Schedule
     if boundaries:
-        main = B.PiecewiseConstant(boundaries=boundaries, values=[lr * (r**c) for c in counts])
+        main = PiecewiseConstant(boundaries=boundaries, values=[lr * (r**n) for n in counts])
     else:
-        main = B.Constant(lr * (r ** counts[0]))
-    return _finish(owner, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)
+        main = Constant(lr * (r ** counts[0]))
+    return _finish(c, main, lr, w, init, warmup_prefix, t_in_epochs, updates_per_epoch)

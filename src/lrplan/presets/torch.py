@@ -29,18 +29,27 @@ References:
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from .._base import Schedule
-from .._compose import Join, Shift
-from .._errors import ConfigError
-from ..schedules.basic import Anneal, Constant, Exponential, Linear, PiecewiseConstant, Polynomial, StepDecay
-from ..schedules.cosine import CosineRestarts, OneCycle
-from ..schedules.cyclic import Cyclic
-from ..schedules.research import CosineWave
-from . import _checks as c
+from .. import (
+    Anneal,
+    ConfigError,
+    Constant,
+    CosineRestarts,
+    CosineWave,
+    Cyclic,
+    Exponential,
+    Join,
+    Linear,
+    OneCycle,
+    PiecewiseConstant,
+    Polynomial,
+    Schedule,
+    Shift,
+    StepDecay,
+)
+from ._args import Args, preset, shown, unavailable
 
 __all__ = [
     "StepLR",
@@ -59,18 +68,11 @@ __all__ = [
 ]
 
 
-def _base(owner: str, base_lr: Any) -> float:
-    return float(c.nonneg(owner, "base_lr", base_lr))
+def _base(c: Args, base_lr: Any) -> float:
+    return float(c.nonneg("base_lr", base_lr))
 
 
-def _scalar_only(owner: str, name: str, value: Any) -> None:
-    if isinstance(value, (list, tuple)):
-        raise ConfigError(
-            f"{owner}: `{name}` is not supported as a per-group list: build one preset per param group. "
-            f"Received: {name}={value!r}."
-        )
-
-
+@preset
 def StepLR(*, base_lr: float, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``StepLR``: multiply by ``gamma`` every ``step_size`` steps.
 
@@ -93,16 +95,17 @@ def StepLR(*, base_lr: float, step_size: int, gamma: float = 0.1, last_epoch: in
         >>> s(29), s(30), round(s(60), 12)
         (1.0, 0.1, 0.01)
     """
-    owner = "torch.StepLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    k = c.positive(owner, "step_size", step_size)
-    g = c.in_range(owner, "gamma", gamma, 0.0, 1.0)
+    c = Args("torch.StepLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    k = c.positive("step_size", step_size)
+    g = c.in_range("gamma", gamma, 0.0, 1.0)
     if g == 0:
         return PiecewiseConstant(boundaries=[k], values=[b, 0.0])
     return StepDecay(init_value=b, decay_rate=g, decay_steps=k, end_value=None)
 
 
+@preset
 def MultiStepLR(*, base_lr: float, milestones: Sequence[int], gamma: float = 0.1, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``MultiStepLR``: multiply by ``gamma`` at each milestone.
 
@@ -126,17 +129,11 @@ def MultiStepLR(*, base_lr: float, milestones: Sequence[int], gamma: float = 0.1
         >>> [s(t) for t in range(5)]
         [1.0, 1.0, 0.5, 0.5, 0.125]
     """
-    owner = "torch.MultiStepLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    g = float(c.nonneg(owner, "gamma", gamma))
-    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (list, tuple, set, frozenset)):
-        raise c.fail(owner, "milestones", "a list of integer steps >= 0", milestones)
-    ms = []
-    for m in milestones:
-        if isinstance(m, bool) or not isinstance(m, numbers.Real) or not float(m).is_integer() or m < 0:
-            raise c.fail(owner, "milestones", "a list of integer steps >= 0", milestones)
-        ms.append(int(float(m)))
+    c = Args("torch.MultiStepLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    g = float(c.nonneg("gamma", gamma))
+    ms = c.integers("milestones", milestones, minimum=0)
     bounds = sorted(set(ms))
     if not bounds:
         return Constant(b)
@@ -144,6 +141,7 @@ def MultiStepLR(*, base_lr: float, milestones: Sequence[int], gamma: float = 0.1
     return PiecewiseConstant(boundaries=bounds, values=values)
 
 
+@preset
 def ConstantLR(*, base_lr: float, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``ConstantLR``: ``base_lr * factor`` for the first ``total_iters`` steps, then ``base_lr``.
 
@@ -165,16 +163,17 @@ def ConstantLR(*, base_lr: float, factor: float = 1.0 / 3, total_iters: int = 5,
         >>> s(3), s(4)
         (0.05, 0.1)
     """
-    owner = "torch.ConstantLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    f = c.in_range(owner, "factor", factor, 0.0, 1.0)
-    n = c.integer(owner, "total_iters", total_iters, minimum=0)
+    c = Args("torch.ConstantLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    f = c.in_range("factor", factor, 0.0, 1.0)
+    n = c.integer("total_iters", total_iters, minimum=0)
     if n == 0:
         return Constant(b * f)
     return PiecewiseConstant(boundaries=[n], values=[b * f, b])
 
 
+@preset
 def LinearLR(
     *,
     base_lr: float,
@@ -204,19 +203,20 @@ def LinearLR(
         >>> [s(t) for t in range(6)]
         [0.5, 0.625, 0.75, 0.875, 1.0, 1.0]
     """
-    owner = "torch.LinearLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    f0 = c.in_range(owner, "start_factor", start_factor, 0.0, 1.0)
+    c = Args("torch.LinearLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    f0 = c.in_range("start_factor", start_factor, 0.0, 1.0)
     if f0 == 0:
-        raise c.fail(owner, "start_factor", "in (0, 1]", start_factor)
-    f1 = c.in_range(owner, "end_factor", end_factor, 0.0, 1.0)
-    n = c.integer(owner, "total_iters", total_iters, minimum=0)
+        raise c.fail("start_factor", "in (0, 1]", start_factor)
+    f1 = c.in_range("end_factor", end_factor, 0.0, 1.0)
+    n = c.integer("total_iters", total_iters, minimum=0)
     if n == 0:
         return Constant(b * f0)
     return Linear(init_value=b * f0, end_value=b * f1, decay_steps=n)
 
 
+@preset
 def ExponentialLR(*, base_lr: float, gamma: float, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``ExponentialLR``: multiply by ``gamma`` every step.
 
@@ -237,15 +237,16 @@ def ExponentialLR(*, base_lr: float, gamma: float, last_epoch: int = -1) -> Sche
         >>> s(0), s(1), s(3)
         (1.0, 0.5, 0.125)
     """
-    owner = "torch.ExponentialLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    g = c.in_range(owner, "gamma", gamma, 0.0, 1.0)
+    c = Args("torch.ExponentialLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    g = c.in_range("gamma", gamma, 0.0, 1.0)
     if g == 0:
         return PiecewiseConstant(boundaries=[1], values=[b, 0.0])
     return Exponential(init_value=b, decay_rate=g, decay_steps=1, end_value=None)
 
 
+@preset
 def PolynomialLR(*, base_lr: float, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``PolynomialLR``: polynomial decay to exactly 0 at ``total_iters``.
 
@@ -265,16 +266,17 @@ def PolynomialLR(*, base_lr: float, total_iters: int = 5, power: float = 1.0, la
         >>> [s(t) for t in range(6)]
         [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
     """
-    owner = "torch.PolynomialLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    n = c.integer(owner, "total_iters", total_iters, minimum=0)
-    p = c.nonneg(owner, "power", power)
+    c = Args("torch.PolynomialLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    n = c.integer("total_iters", total_iters, minimum=0)
+    p = c.nonneg("power", power)
     if n == 0 or p == 0:
         return Constant(b)
     return Polynomial(init_value=b, end_value=0.0, decay_steps=n, power=p)
 
 
+@preset
 def CosineAnnealingLR(*, base_lr: float, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``CosineAnnealingLR``: a cosine from ``base_lr`` to ``eta_min`` over ``T_max`` steps, never clamped.
 
@@ -296,16 +298,16 @@ def CosineAnnealingLR(*, base_lr: float, T_max: int, eta_min: float = 0.0, last_
         >>> s(10), round(s(15), 6), s(20)
         (0.1, 0.55, 1.0)
     """
-    owner = "torch.CosineAnnealingLR"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    t_max = c.positive(owner, "T_max", T_max)
-    e = c.nonneg(owner, "eta_min", eta_min)
+    c = Args("torch.CosineAnnealingLR")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    t_max = c.positive("T_max", T_max)
+    e = c.nonneg("eta_min", eta_min)
     return CosineWave(init_value=b, decay_steps=t_max, end_value=e)
 
 
 def _cyclic(
-    owner: str,
+    c: Args,
     low: Any,
     high: Any,
     names: tuple[str, str],
@@ -316,31 +318,32 @@ def _cyclic(
     scale_fn: Any,
     scale_mode: Any,
 ) -> Schedule:
-    _scalar_only(owner, names[0], low)
-    _scalar_only(owner, names[1], high)
-    lo = c.nonneg(owner, names[0], low)
-    hi = c.nonneg(owner, names[1], high)
-    c.unsupported(owner, "scale_fn", scale_fn, None, "an arbitrary Python function; use `mode` instead")
-    c.choice(owner, "scale_mode", scale_mode, ("cycle", "iterations"))  # ignored by PyTorch without scale_fn
-    m = c.choice(owner, "mode", mode, ("triangular", "triangular2", "exp_range"))
-    up = c.positive(owner, "step_size_up", step_size_up)
+    c.not_a_list(names[0], low)
+    c.not_a_list(names[1], high)
+    lo = c.nonneg(names[0], low)
+    hi = c.nonneg(names[1], high)
+    c.only_default("scale_fn", scale_fn, None, "an arbitrary Python function; use `mode` instead")
+    c.choice("scale_mode", scale_mode, ("cycle", "iterations"))  # ignored by PyTorch without scale_fn
+    m = c.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
+    up = c.positive("step_size_up", step_size_up)
     down = None
     if step_size_down is not None:
-        down = c.real(owner, "step_size_down", step_size_down)
+        down = c.real("step_size_down", step_size_down)
         if down == 0:
             raise ConfigError(
-                f"{owner}: `step_size_down` is not supported at 0 (a sawtooth); use a value > 0. "
-                f"Received: step_size_down={step_size_down!r}."
+                f"{c.owner}: `step_size_down` is not supported at 0 (a sawtooth); use a value > 0. "
+                f"Received: step_size_down={shown(step_size_down)}."
             )
-        down = c.positive(owner, "step_size_down", step_size_down)
+        down = c.positive("step_size_down", step_size_down)
     g = 1.0
     if m == "exp_range":
-        g = c.real(owner, "gamma", gamma)
+        g = c.real("gamma", gamma)
         if not 0 < g <= 1:
-            raise c.fail(owner, "gamma", "in (0, 1] with mode='exp_range' (growth is not supported)", gamma)
+            raise c.fail("gamma", "in (0, 1] with mode='exp_range' (growth is not supported)", gamma)
     return Cyclic(init_value=lo, peak_value=hi, up_steps=up, down_steps=down, mode=m, gamma=g)
 
 
+@preset
 def CyclicLR(
     *,
     base_lr: float,
@@ -387,14 +390,15 @@ def CyclicLR(
         >>> [round(s(t), 3) for t in range(7)]
         [0.1, 0.55, 1.0, 0.55, 0.1, 0.325, 0.55]
     """
-    owner = "torch.CyclicLR"
-    c.last_epoch(owner, last_epoch)
-    c.flag(owner, "cycle_momentum", cycle_momentum)
+    c = Args("torch.CyclicLR")
+    c.last_epoch(last_epoch)
+    c.flag("cycle_momentum", cycle_momentum)
     return _cyclic(
-        owner, base_lr, max_lr, ("base_lr", "max_lr"), step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
+        c, base_lr, max_lr, ("base_lr", "max_lr"), step_size_up, step_size_down, mode, gamma, scale_fn, scale_mode
     )
 
 
+@preset
 def CyclicLR_momentum(
     *,
     base_lr: float = 0.0,
@@ -427,13 +431,13 @@ def CyclicLR_momentum(
         >>> [round(m(t), 3) for t in range(5)]
         [0.9, 0.85, 0.8, 0.85, 0.9]
     """
-    owner = "torch.CyclicLR_momentum"
-    c.last_epoch(owner, last_epoch)
-    if not c.flag(owner, "cycle_momentum", cycle_momentum):
-        raise c.fail(owner, "cycle_momentum", "True (with False, PyTorch does not schedule momentum)", cycle_momentum)
-    _cyclic(owner, base_lr, max_lr, ("base_lr", "max_lr"), step_size_up, step_size_down, mode, gamma, scale_fn, "cycle")
+    c = Args("torch.CyclicLR_momentum")
+    c.last_epoch(last_epoch)
+    if not c.flag("cycle_momentum", cycle_momentum):
+        raise c.fail("cycle_momentum", "True (with False, PyTorch does not schedule momentum)", cycle_momentum)
+    _cyclic(c, base_lr, max_lr, ("base_lr", "max_lr"), step_size_up, step_size_down, mode, gamma, scale_fn, "cycle")
     return _cyclic(
-        owner,
+        c,
         max_momentum,
         base_momentum,
         ("max_momentum", "base_momentum"),
@@ -446,6 +450,7 @@ def CyclicLR_momentum(
     )
 
 
+@preset
 def CosineAnnealingWarmRestarts(
     *, base_lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
 ) -> Schedule:
@@ -471,25 +476,25 @@ def CosineAnnealingWarmRestarts(
         >>> [round(s(t), 3) for t in range(10)]
         [1.0, 0.75, 0.25, 1.0, 0.933, 0.75, 0.5, 0.25, 0.067, 1.0]
     """
-    owner = "torch.CosineAnnealingWarmRestarts"
-    c.last_epoch(owner, last_epoch)
-    b = _base(owner, base_lr)
-    t0 = c.integer(owner, "T_0", T_0, minimum=1)
-    tm = c.integer(owner, "T_mult", T_mult, minimum=1)
-    e = c.nonneg(owner, "eta_min", eta_min)
+    c = Args("torch.CosineAnnealingWarmRestarts")
+    c.last_epoch(last_epoch)
+    b = _base(c, base_lr)
+    t0 = c.integer("T_0", T_0, minimum=1)
+    tm = c.integer("T_mult", T_mult, minimum=1)
+    e = c.nonneg("eta_min", eta_min)
     return CosineRestarts(init_value=b, decay_steps=t0, end_value=e, period_mult=tm)
 
 
-def _one_cycle_total(owner: str, total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
+def _one_cycle_total(c: Args, total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
     if total_steps is not None:
-        return c.integer(owner, "total_steps", total_steps, minimum=1)
+        return c.integer("total_steps", total_steps, minimum=1)
     if epochs is not None and steps_per_epoch is not None:
-        e = c.integer(owner, "epochs", epochs, minimum=1)
-        n = c.integer(owner, "steps_per_epoch", steps_per_epoch, minimum=1)
+        e = c.integer("epochs", epochs, minimum=1)
+        n = c.integer("steps_per_epoch", steps_per_epoch, minimum=1)
         return e * n
     raise ConfigError(
-        f"{owner}: give `total_steps`, or both `epochs` and `steps_per_epoch`. "
-        f"Received: total_steps={total_steps!r}, epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}."
+        f"{c.owner}: give `total_steps`, or both `epochs` and `steps_per_epoch`. "
+        f"Received: total_steps={shown(total_steps)}, epochs={shown(epochs)}, steps_per_epoch={shown(steps_per_epoch)}."
     )
 
 
@@ -532,7 +537,7 @@ def _torch_phases(ends: list[float], pairs: list[tuple[float, float]], total: in
 
 
 def _one_cycle(
-    owner: str,
+    c: Args,
     *,
     max_lr: Any,
     total_steps: Any,
@@ -550,30 +555,29 @@ def _one_cycle(
     base_lr: Any,
     momentum: bool,
 ) -> Schedule:
-    c.last_epoch(owner, last_epoch)
+    c.last_epoch(last_epoch)
     if base_lr is not None:
-        c.nonneg(owner, "base_lr", base_lr)
-    total = _one_cycle_total(owner, total_steps, epochs, steps_per_epoch)
-    p = float(c.in_range(owner, "pct_start", pct_start, 0.0, 1.0))
-    shape = c.choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
-    three = c.flag(owner, "three_phase", three_phase)
-    _scalar_only(owner, "max_lr", max_lr)
-    peak = float(c.nonneg(owner, "max_lr", max_lr))
-    div = float(c.positive(owner, "div_factor", div_factor))
-    final_div = float(c.positive(owner, "final_div_factor", final_div_factor))
-    cyc = c.flag(owner, "cycle_momentum", cycle_momentum)
-    _scalar_only(owner, "base_momentum", base_momentum)
-    _scalar_only(owner, "max_momentum", max_momentum)
-    m_lo = float(c.nonneg(owner, "base_momentum", base_momentum))
-    m_hi = float(c.nonneg(owner, "max_momentum", max_momentum))
+        c.nonneg("base_lr", base_lr)
+    total = _one_cycle_total(c, total_steps, epochs, steps_per_epoch)
+    p = float(c.in_range("pct_start", pct_start, 0.0, 1.0))
+    shape = c.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+    three = c.flag("three_phase", three_phase)
+    c.not_a_list("max_lr", max_lr)
+    peak = float(c.nonneg("max_lr", max_lr))
+    div = float(c.positive("div_factor", div_factor))
+    final_div = float(c.positive("final_div_factor", final_div_factor))
+    cyc = c.flag("cycle_momentum", cycle_momentum)
+    c.not_a_list("base_momentum", base_momentum)
+    c.not_a_list("max_momentum", max_momentum)
+    m_lo = float(c.nonneg("base_momentum", base_momentum))
+    m_hi = float(c.nonneg("max_momentum", max_momentum))
     if momentum and not cyc:
-        raise c.fail(owner, "cycle_momentum", "True (with False, PyTorch does not schedule momentum)", cyc)
+        raise c.fail("cycle_momentum", "True (with False, PyTorch does not schedule momentum)", cyc)
     init = peak / div
     low = init / final_div
     e1 = float(p * total) - 1
     if e1 == 0:
         raise c.fail(
-            owner,
             "pct_start",
             f"such that pct_start * total_steps != 1 (PyTorch divides by zero at step 0 then; total_steps={total})",
             pct_start,
@@ -615,6 +619,7 @@ def _one_cycle(
         return _torch_phases(ends, mpairs if momentum else pairs, total, linear)
 
 
+@preset
 def OneCycleLR(
     *,
     max_lr: float,
@@ -659,26 +664,10 @@ def OneCycleLR(
         >>> s(0), s(29), round(s(99), 8), round(s(500), 8)
         (0.04, 1.0, 4e-06, 4e-06)
     """
-    return _one_cycle(
-        "torch.OneCycleLR",
-        max_lr=max_lr,
-        total_steps=total_steps,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        pct_start=pct_start,
-        anneal_strategy=anneal_strategy,
-        cycle_momentum=cycle_momentum,
-        base_momentum=base_momentum,
-        max_momentum=max_momentum,
-        div_factor=div_factor,
-        final_div_factor=final_div_factor,
-        three_phase=three_phase,
-        last_epoch=last_epoch,
-        base_lr=base_lr,
-        momentum=False,
-    )
+    return _one_cycle(Args("torch.OneCycleLR"), momentum=False, **locals())  # every argument, by name
 
 
+@preset
 def OneCycleLR_momentum(
     *,
     max_lr: float,
@@ -710,26 +699,10 @@ def OneCycleLR_momentum(
         >>> m(0), m(29), m(99)
         (0.95, 0.85, 0.95)
     """
-    return _one_cycle(
-        "torch.OneCycleLR_momentum",
-        max_lr=max_lr,
-        total_steps=total_steps,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        pct_start=pct_start,
-        anneal_strategy=anneal_strategy,
-        cycle_momentum=cycle_momentum,
-        base_momentum=base_momentum,
-        max_momentum=max_momentum,
-        div_factor=div_factor,
-        final_div_factor=final_div_factor,
-        three_phase=three_phase,
-        last_epoch=last_epoch,
-        base_lr=base_lr,
-        momentum=True,
-    )
+    return _one_cycle(Args("torch.OneCycleLR_momentum"), momentum=True, **locals())  # every argument, by name
 
 
+@preset
 def SequentialLR(*, schedulers: Sequence[Schedule], milestones: Sequence[int], last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``SequentialLR``: run presets one after another, switching at the milestones.
 
@@ -756,39 +729,30 @@ def SequentialLR(*, schedulers: Sequence[Schedule], milestones: Sequence[int], l
         >>> [round(s(t), 4) for t in range(6)]
         [0.1, 0.1, 0.1, 1.0, 0.9, 0.81]
     """
-    owner = "torch.SequentialLR"
-    c.last_epoch(owner, last_epoch)
-    children = c.schedule_list(owner, "schedulers", schedulers)
-    ms = c.steps_list(owner, "milestones", milestones, integral=True)
+    c = Args("torch.SequentialLR")
+    c.last_epoch(last_epoch)
+    children = c.schedules("schedulers", schedulers)
+    ms = c.steps_list("milestones", milestones, integral=True)
     if len(ms) != len(children) - 1:
-        raise c.fail(owner, "milestones", f"{len(children) - 1} step(s), one fewer than `schedulers`", milestones)
+        raise c.fail("milestones", f"{len(children) - 1} step(s), one fewer than `schedulers`", milestones)
     if len(children) == 1:
         return children[0]
     return Join(children, boundaries=ms)
 
 
-def _not_available(name: str, why: str) -> Any:
-    def preset(*args: Any, **kwargs: Any) -> Schedule:
-        raise c.not_available(f"torch.{name}", why)
-
-    preset.__name__ = preset.__qualname__ = name
-    preset.__doc__ = f"Not available: {why}. Calling it raises :class:`~lrplan.ConfigError`."
-    return preset
-
-
-LambdaLR = _not_available(
-    "LambdaLR",
+LambdaLR = unavailable(
+    "torch.LambdaLR",
     "it wraps an arbitrary Python function, which cannot be serialized or compared; write a small "
     "lrplan.Schedule subclass with the formula (see lrplan.register), or find the preset it implements",
 )
-MultiplicativeLR = _not_available(
-    "MultiplicativeLR",
+MultiplicativeLR = unavailable(
+    "torch.MultiplicativeLR",
     "it wraps an arbitrary Python function applied recursively; write the closed form as an lrplan.Schedule subclass",
 )
-ChainedScheduler = _not_available(
-    "ChainedScheduler",
+ChainedScheduler = unavailable(
+    "torch.ChainedScheduler",
     "chained PyTorch schedulers multiply; use lrplan.product([...]) of the presets (each with base_lr=1.0 but one)",
 )
-ReduceLROnPlateau = _not_available(
-    "ReduceLROnPlateau", "it is driven by a metric, not by the step; use lrplan's plateau handling"
+ReduceLROnPlateau = unavailable(
+    "torch.ReduceLROnPlateau", "it is driven by a metric, not by the step; use lrplan's plateau handling"
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -10,9 +9,8 @@ from typing import Any
 from .. import fields
 from .._base import Schedule
 from .._ops import Ops
-from .._registry import register
+from .._registry import builtin
 from .._shapes import DECAY_SHAPES, interp
-from .._validate import fail
 
 __all__ = [
     "Constant",
@@ -27,7 +25,7 @@ __all__ = [
 ]
 
 
-@register("constant", _builtin=True)
+@builtin("constant")
 @fields.schedule_dataclass
 class Constant(Schedule):
     r"""A constant value.
@@ -45,18 +43,15 @@ class Constant(Schedule):
 
     value: float = fields.value(kw_only=False)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         return s * 0.0 + self.value
-
-    def _scalar(self, s: float) -> float:
-        return float(self.value)
 
     @property
     def horizon(self) -> float | None:
         return 0.0
 
 
-@register("linear", _builtin=True)
+@builtin("linear")
 @fields.schedule_dataclass
 class Linear(Schedule):
     r"""Linear interpolation from ``init_value`` to ``end_value`` over ``decay_steps``, then constant (seed 002).
@@ -86,16 +81,11 @@ class Linear(Schedule):
     end_value: float = fields.value()
     decay_steps: float = fields.steps(positive=True)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         p = ops.minimum(s / self.decay_steps, 1.0)
         return ops.where(
             s >= self.decay_steps, self.end_value, self.init_value + (self.end_value - self.init_value) * p
         )
-
-    def _scalar(self, s: float) -> float:
-        if s >= self.decay_steps:
-            return float(self.end_value)
-        return self.init_value + (self.end_value - self.init_value) * (s / self.decay_steps)
 
     @property
     def horizon(self) -> float | None:
@@ -108,7 +98,7 @@ class Linear(Schedule):
         return (float(self.decay_steps),)
 
 
-@register("polynomial", _builtin=True)
+@builtin("polynomial")
 @fields.schedule_dataclass
 class Polynomial(Schedule):
     r"""Polynomial decay from ``init_value`` to ``end_value`` over ``decay_steps``, then constant.
@@ -137,7 +127,7 @@ class Polynomial(Schedule):
     decay_steps: float = fields.steps(positive=True)
     power: float = fields.positive(default=1.0)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         q = ops.maximum(1.0 - s / self.decay_steps, 0.0)
         v = self.end_value + (self.init_value - self.end_value) * q**self.power
         return ops.where(s >= self.decay_steps, self.end_value, v)
@@ -153,7 +143,7 @@ class Polynomial(Schedule):
         return (float(self.decay_steps),)
 
 
-@register("anneal", _builtin=True)
+@builtin("anneal")
 @fields.schedule_dataclass
 class Anneal(Schedule):
     r"""A transition of a given shape from ``init_value`` to ``end_value`` over ``steps``, then constant.
@@ -194,13 +184,13 @@ class Anneal(Schedule):
     steps: float = fields.steps(positive=True)
     shape: str = fields.choice(DECAY_SHAPES, default="linear")
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.shape == "exponential":
             for name in ("init_value", "end_value"):
                 if getattr(self, name) <= 0:
-                    raise fail("anneal", name, "> 0 with shape='exponential'", getattr(self, name))
+                    raise self.config_error(name, "> 0 with shape='exponential'", getattr(self, name))
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         p = ops.minimum(s / self.steps, 1.0)
         v = ops.where(s <= 0.0, self.init_value, interp(ops, self.init_value, self.end_value, p, self.shape))
         return ops.where(s >= self.steps, self.end_value, v)
@@ -216,7 +206,7 @@ class Anneal(Schedule):
         return (float(self.steps),)
 
 
-@register("power_law", _builtin=True)
+@builtin("power_law")
 @fields.schedule_dataclass
 class PowerLaw(Schedule):
     r"""Power-law schedule (seed 002): :math:`\eta(s) = \eta_0 (1 + s/S)^{c}`.
@@ -242,7 +232,7 @@ class PowerLaw(Schedule):
     scale_steps: float = fields.steps(positive=True)
     exponent: float = fields.real()
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         return self.init_value * (1.0 + s / self.scale_steps) ** self.exponent
 
 
@@ -260,15 +250,17 @@ def _exp_decay(ops: Ops, s: Any, init: float, rate: float, steps: float, stairca
     return ops.maximum(v, end) if rate < 1.0 else ops.minimum(v, end)
 
 
-def _check_end(owner: str, init: float, rate: float, end: float | None) -> None:
+def _check_end(schedule: Exponential | StepDecay) -> None:
+    """The floor (or ceiling) ``end_value`` of an exponential decay lies on the side the decay goes."""
+    init, rate, end = schedule.init_value, schedule.decay_rate, schedule.end_value
     if end is None:
         if rate > 1.0:
-            raise fail(owner, "decay_rate", "<= 1 unless `end_value` caps the growth", rate)
+            raise schedule.config_error("decay_rate", "<= 1 unless `end_value` caps the growth", rate)
         return
     if rate < 1.0 and end > init:
-        raise fail(owner, "end_value", f"<= init_value={init!r} when decay_rate < 1", end)
+        raise schedule.config_error("end_value", f"<= init_value={init!r} when decay_rate < 1", end)
     if rate > 1.0 and end < init:
-        raise fail(owner, "end_value", f">= init_value={init!r} when decay_rate > 1", end)
+        raise schedule.config_error("end_value", f">= init_value={init!r} when decay_rate > 1", end)
 
 
 def _exp_horizon(init: float, rate: float, steps: float, staircase: bool, end: float | None) -> float | None:
@@ -280,7 +272,7 @@ def _exp_horizon(init: float, rate: float, steps: float, staircase: bool, end: f
     return float(math.ceil(p) * steps if staircase else p * steps)
 
 
-@register("exponential", _builtin=True)
+@builtin("exponential")
 @fields.schedule_dataclass
 class Exponential(Schedule):
     r"""Exponential decay (seeds 002, 003): :math:`\eta(s) = \eta_0\, r^{s/K}`, optionally stepwise and floored.
@@ -316,10 +308,10 @@ class Exponential(Schedule):
     staircase: bool = fields.flag(default=False)
     end_value: float | None = fields.optional_value(default=None)
 
-    def _check(self) -> None:
-        _check_end("exponential", self.init_value, self.decay_rate, self.end_value)
+    def validate(self) -> None:
+        _check_end(self)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         return _exp_decay(ops, s, self.init_value, self.decay_rate, self.decay_steps, self.staircase, self.end_value)
 
     @property
@@ -327,7 +319,7 @@ class Exponential(Schedule):
         return _exp_horizon(self.init_value, self.decay_rate, self.decay_steps, self.staircase, self.end_value)
 
 
-@register("step_decay", _builtin=True)
+@builtin("step_decay")
 @fields.schedule_dataclass
 class StepDecay(Schedule):
     r"""Step decay (seed 003): multiply by ``decay_rate`` every ``decay_steps``, optionally floored.
@@ -355,12 +347,12 @@ class StepDecay(Schedule):
     decay_steps: float = fields.steps(positive=True)
     end_value: float | None = fields.optional_value(default=None)
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.decay_rate > 1:
-            raise fail("step_decay", "decay_rate", "in (0, 1]", self.decay_rate)
-        _check_end("step_decay", self.init_value, self.decay_rate, self.end_value)
+            raise self.config_error("decay_rate", "in (0, 1]", self.decay_rate)
+        _check_end(self)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         return _exp_decay(ops, s, self.init_value, self.decay_rate, self.decay_steps, True, self.end_value)
 
     @property
@@ -368,7 +360,7 @@ class StepDecay(Schedule):
         return _exp_horizon(self.init_value, self.decay_rate, self.decay_steps, True, self.end_value)
 
 
-@register("inverse_time", _builtin=True)
+@builtin("inverse_time")
 @fields.schedule_dataclass
 class InverseTime(Schedule):
     r"""1/t decay (seed 003): :math:`\eta(s) = \eta_0 / (1 + r\, e(s))`, :math:`e(s) = s/K` or :math:`\lfloor s/K\rfloor`.
@@ -394,7 +386,7 @@ class InverseTime(Schedule):
     decay_steps: float = fields.steps(positive=True)
     staircase: bool = fields.flag(default=False)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         p = s / self.decay_steps
         if self.staircase:
             p = ops.floor(p)
@@ -405,7 +397,7 @@ class InverseTime(Schedule):
         return 0.0 if self.decay_rate == 0 or self.init_value == 0 else None
 
 
-@register("piecewise_constant", _builtin=True)
+@builtin("piecewise_constant")
 @fields.schedule_dataclass
 class PiecewiseConstant(Schedule):
     r"""Piecewise-constant values switching at the boundaries (``step >= boundary``), as PyTorch and optax do.
@@ -426,25 +418,21 @@ class PiecewiseConstant(Schedule):
     boundaries: Sequence[float] = fields.reals()
     values: Sequence[float] = fields.reals()
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if len(self.values) != len(self.boundaries) + 1:
-            raise fail(
-                "piecewise_constant",
+            raise self.config_error(
                 "values",
                 f"one longer than `boundaries` ({len(self.boundaries)} boundaries, so {len(self.boundaries) + 1} values)",
                 list(self.values),
             )
         if any(b2 <= b1 for b1, b2 in zip(self.boundaries, self.boundaries[1:], strict=False)):
-            raise fail("piecewise_constant", "boundaries", "strictly increasing", list(self.boundaries))
+            raise self.config_error("boundaries", "strictly increasing", list(self.boundaries))
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         out = s * 0.0 + self.values[0]
         for b, val in zip(self.boundaries, self.values[1:], strict=True):
             out = ops.where(s >= b, val, out)
         return out
-
-    def _scalar(self, s: float) -> float:
-        return float(self.values[bisect.bisect_right(self.boundaries, s)])
 
     @property
     def horizon(self) -> float | None:

@@ -1,4 +1,4 @@
-"""Cosine decay, cosine with warm restarts (SGDR) and one-cycle."""
+"""Cosine decay and the one-cycle policy (a rise and a cosine fall, defined as a join of anneals)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,18 @@ import math
 from typing import Any
 
 from .. import fields
-from .._base import Schedule
+from .._base import Derived, Schedule
+from .._compose import Join
 from .._ops import Ops
-from .._registry import register
-from .._validate import fail
-from ._cycles import cycle_start, sgdr_cycle
+from .._registry import builtin
 from .basic import Anneal, Linear
 
-__all__ = ["Cosine", "CosineRestarts", "OneCycle"]
+__all__ = ["Cosine", "OneCycle"]
 
 _PI = math.pi
 
 
-@register("cosine", _builtin=True)
+@builtin("cosine")
 @fields.schedule_dataclass
 class Cosine(Schedule):
     r"""Cosine decay from ``init_value`` to ``end_value`` over ``decay_steps``, then constant.
@@ -48,21 +47,13 @@ class Cosine(Schedule):
     end_value: float = fields.value(default=0.0)
     exponent: float = fields.positive(default=1.0)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         p = ops.minimum(s / self.decay_steps, 1.0)
         c = 0.5 * (1.0 + ops.cos(_PI * p))
         if self.exponent != 1.0:
             c = ops.maximum(c, 0.0) ** self.exponent
         v = self.end_value + (self.init_value - self.end_value) * c
         return ops.where(s >= self.decay_steps, self.end_value, v)
-
-    def _scalar(self, s: float) -> float:
-        if s >= self.decay_steps:
-            return float(self.end_value)
-        c = 0.5 * (1.0 + math.cos(_PI * (s / self.decay_steps)))
-        if self.exponent != 1.0:
-            c = max(c, 0.0) ** self.exponent
-        return self.end_value + (self.init_value - self.end_value) * c
 
     @property
     def horizon(self) -> float | None:
@@ -75,75 +66,9 @@ class Cosine(Schedule):
         return (float(self.decay_steps),)
 
 
-@register("cosine_restarts", _builtin=True)
+@builtin("one_cycle")
 @fields.schedule_dataclass
-class CosineRestarts(Schedule):
-    r"""Cosine annealing with warm restarts (SGDR): periods growing by ``period_mult``, peaks shrinking by ``peak_decay``.
-
-    Cycle :math:`i` (from 0) lasts :math:`K_i = K m^i` steps and starts at
-    :math:`S_i = K(m^i - 1)/(m - 1)` (:math:`S_i = iK` when :math:`m = 1`). Within it, with
-    :math:`t = s - S_i`:
-
-    .. math::
-        \eta(s) = \eta_{end} + (\eta_0 d^{\,i} - \eta_{end})\,\tfrac12\left(1 + \cos\frac{\pi t}{K_i}\right)
-
-    The value jumps back up at every restart and never quite reaches ``end_value`` at integer steps
-    (as PyTorch's ``CosineAnnealingWarmRestarts``). After ``max_cycles`` cycles it holds ``end_value``;
-    with ``max_cycles=None`` it is periodic by definition.
-
-    Args:
-        init_value: :math:`\eta_0`, the first peak.
-        decay_steps: :math:`K` (> 0), the length of the first cycle.
-        end_value: :math:`\eta_{end}`, the floor of every cycle.
-        period_mult: :math:`m` (>= 1), each cycle is this much longer than the previous.
-        peak_decay: :math:`d` (> 0), each peak is this fraction of the previous (timm's ``cycle_decay``).
-        max_cycles: number of cycles before holding ``end_value``; ``None`` for no limit.
-
-    Example:
-        >>> import lrplan
-        >>> s = lrplan.cosine_restarts(init_value=1.0, decay_steps=3, period_mult=2)
-        >>> [round(s(k), 3) for k in range(10)]
-        [1.0, 0.75, 0.25, 1.0, 0.933, 0.75, 0.5, 0.25, 0.067, 1.0]
-
-    References:
-        Loshchilov & Hutter 2017, *SGDR: Stochastic Gradient Descent with Warm Restarts*,
-        https://arxiv.org/abs/1608.03983.
-    """
-
-    init_value: float = fields.value()
-    decay_steps: float = fields.steps(positive=True)
-    end_value: float = fields.value(default=0.0)
-    period_mult: float = fields.positive(default=1.0)
-    peak_decay: float = fields.positive(default=1.0)
-    max_cycles: int | None = fields.count(default=None, optional=True)
-
-    def _check(self) -> None:
-        if self.period_mult < 1:
-            raise fail("cosine_restarts", "period_mult", ">= 1", self.period_mult)
-
-    def _f(self, s: Any, ops: Ops) -> Any:
-        i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult), self.max_cycles)
-        peak = self.init_value * self.peak_decay**i
-        v = self.end_value + (peak - self.end_value) * (0.5 * (1.0 + ops.cos(_PI * t / length)))
-        if self.max_cycles is not None:
-            v = ops.where(s >= self._start(float(self.max_cycles)), self.end_value, v)
-        return v
-
-    def _start(self, i: Any) -> Any:
-        return cycle_start(i, float(self.decay_steps), float(self.period_mult))
-
-    @property
-    def horizon(self) -> float | None:
-        return None if self.max_cycles is None else float(self._start(float(self.max_cycles)))
-
-    def breakpoints(self) -> tuple[float, ...]:
-        n = self.max_cycles if self.max_cycles is not None else 4
-        return tuple(float(self._start(float(i))) for i in range(1, n + 1))
-
-
-@register("one_cycle", _builtin=True)
-@fields.schedule_dataclass
-class OneCycle(Schedule):
+class OneCycle(Derived):
     r"""The one-cycle policy: up from ``init_value`` to ``peak_value``, then down to ``end_value``.
 
     Two phases (PyTorch's ``OneCycleLR`` timing): from step 0 to :math:`e_1 = p T - 1` from
@@ -182,59 +107,44 @@ class OneCycle(Schedule):
     shape: str = fields.choice(("cosine", "linear"), default="cosine")
     three_phase: bool = fields.flag(default=False)
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         limit = 0.5 if self.three_phase else 1.0
         if self.pct_start >= limit:
-            raise fail("one_cycle", "pct_start", f"in (0, {limit})", self.pct_start)
-        e1 = self.pct_start * self.total_steps - 1
-        e_last = self.total_steps - 1
-        e2 = 2 * self.pct_start * self.total_steps - 2 if self.three_phase else e_last
+            raise self.config_error("pct_start", f"in (0, {limit})", self.pct_start)
+        e1, e2, e_last = self._ends()
         if e1 <= 0 or e2 <= e1 or e_last < e2 or (self.three_phase and e_last <= e2):
-            raise fail(
-                "one_cycle",
+            raise self.config_error(
                 "total_steps",
                 f"large enough that every phase lasts at least one step with pct_start={self.pct_start!r}",
                 self.total_steps,
             )
+
+    def _ends(self) -> tuple[float, float, float]:
+        """The steps where the rise ends, the second phase ends, and the last update."""
+        e1 = self.pct_start * self.total_steps - 1
+        e_last = self.total_steps - 1
+        e2 = 2 * self.pct_start * self.total_steps - 2 if self.three_phase else e_last
+        return e1, e2, e_last
+
+    def define(self) -> Schedule:
+        e1, e2, e_last = self._ends()
         init = self.peak_value / 25.0 if self.init_value is None else self.init_value
         end = init / 1e4 if self.end_value is None else self.end_value
-        phases: list[Schedule]
         if self.three_phase:
             phases = [
                 self._phase(init, self.peak_value, e1),
                 self._phase(self.peak_value, init, e2 - e1),
                 self._phase(init, end, e_last - e2),
             ]
-            bounds: tuple[float, ...] = (e1, e2)
-        else:
-            phases = [self._phase(init, self.peak_value, e1), self._phase(self.peak_value, end, e_last - e1)]
-            bounds = (e1,)
-        from .._compose import Join
-
-        object.__setattr__(self, "_definition", Join(phases, boundaries=bounds))
+            return Join(phases, boundaries=(e1, e2))
+        return Join(
+            [self._phase(init, self.peak_value, e1), self._phase(self.peak_value, end, e_last - e1)], boundaries=(e1,)
+        )
 
     def _phase(self, a: float, b: float, steps: float) -> Schedule:
         if self.shape == "linear":
             return Linear(init_value=a, end_value=b, decay_steps=steps)
         return Anneal(init_value=a, end_value=b, steps=steps, shape="cosine")
-
-    @property
-    def definition(self) -> Schedule:
-        """The composition of primitives this schedule is defined as."""
-        return self.__dict__["_definition"]  # type: ignore[no-any-return]
-
-    def _f(self, s: Any, ops: Ops) -> Any:
-        return self.definition._f(s, ops)
-
-    def _scalar(self, s: float) -> float:
-        return self.definition._scalar(s)
-
-    @property
-    def horizon(self) -> float | None:
-        return self.definition.horizon
-
-    def breakpoints(self) -> tuple[float, ...]:
-        return self.definition.breakpoints()
 
     def continuous_at(self) -> tuple[float, ...]:
         return self.breakpoints()

@@ -1,18 +1,29 @@
-"""Cyclical learning rates (triangular, triangular2, exp_range)."""
+"""Periodic schedules: waves that keep going (no restart bookkeeping, no horizon).
+
+* :class:`Cyclic` (``cyclic``): the triangle wave of cyclical learning rates (PyTorch's ``CyclicLR``).
+* :class:`CosineWave` (``cosine_wave``): a cosine that keeps oscillating past its decay length
+  (Hugging Face's cosine schedule and PyTorch's ``CosineAnnealingLR`` past the end).
+* :class:`PolynomialCycle` (``polynomial_cycle``): a polynomial decay whose horizon stretches to the
+  next multiple of its length (Keras's ``PolynomialDecay(cycle=True)``).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import fields
 from .._base import Schedule
 from .._ops import Ops
-from .._registry import register
+from .._registry import builtin
 
-__all__ = ["Cyclic"]
+__all__ = ["Cyclic", "CosineWave", "PolynomialCycle"]
+
+_PI = math.pi
+_FLOAT64 = ("python", "numpy")  # ops that evaluate in float64: keep the source's exact arithmetic
 
 
-@register("cyclic", _builtin=True)
+@builtin("cyclic")
 @fields.schedule_dataclass
 class Cyclic(Schedule):
     r"""Cyclical learning rate: a triangle wave between ``init_value`` and ``peak_value`` (periodic by definition).
@@ -51,13 +62,11 @@ class Cyclic(Schedule):
     mode: str = fields.choice(("triangular", "triangular2", "exp_range"), default="triangular")
     gamma: float = fields.positive(default=1.0)
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.gamma > 1:
-            from .._validate import fail
+            raise self.config_error("gamma", "in (0, 1]", self.gamma)
 
-            raise fail("cyclic", "gamma", "in (0, 1]", self.gamma)
-
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         up = float(self.up_steps)
         down = up if self.down_steps is None else float(self.down_steps)
         total = up + down
@@ -81,3 +90,104 @@ class Cyclic(Schedule):
 
     def continuous_at(self) -> tuple[float, ...]:
         return self.breakpoints()
+
+
+@builtin("cosine_wave")
+@fields.schedule_dataclass
+class CosineWave(Schedule):
+    r"""A cosine between ``init_value`` and ``end_value`` that keeps going past ``decay_steps`` (no clamp).
+
+    .. math::
+        \eta(s) = \eta_{end} + (\eta_0 - \eta_{end})\,\tfrac12\left(1 + \cos\left(2\pi n \frac{s}{K}\right)\right)
+
+    With the default :math:`n = 0.5` (``num_cycles``) it is a half cosine from ``init_value`` at step 0
+    to ``end_value`` at step :math:`K`, and then **rises again**, reaching ``init_value`` at
+    :math:`2K`: this is Hugging Face's ``get_cosine_schedule_with_warmup`` (and PyTorch's
+    ``CosineAnnealingLR``) past the end. Use :func:`lrplan.cosine` for a cosine that holds its end.
+    Periodic by definition: no horizon.
+
+    Args:
+        init_value: :math:`\eta_0`, the value at step 0 (and at every multiple of :math:`K/n`).
+        decay_steps: :math:`K` (> 0).
+        end_value: :math:`\eta_{end}`, the trough (default 0).
+        num_cycles: :math:`n` (> 0), the number of full waves in :math:`K` steps (0.5 = half a wave).
+
+    Example:
+        >>> import lrplan
+        >>> s = lrplan.cosine_wave(init_value=1.0, decay_steps=100)
+        >>> [round(s(k), 12) for k in (0, 50, 100, 150, 200)]
+        [1.0, 0.5, 0.0, 0.5, 1.0]
+
+    References:
+        Hugging Face ``transformers/optimization.py`` (``_get_cosine_schedule_with_warmup_lr_lambda``).
+    """
+
+    init_value: float = fields.value()
+    decay_steps: float = fields.steps(positive=True)
+    end_value: float = fields.value(default=0.0)
+    num_cycles: float = fields.positive(default=0.5)
+
+    def formula(self, s: Any, ops: Ops) -> Any:
+        if ops.name in _FLOAT64:
+            w = _PI * float(self.num_cycles) * 2.0  # Hugging Face's order of operations
+            c = 0.5 * (1.0 + ops.cos(w * (s / self.decay_steps)))
+        else:  # float32 frameworks: the exact remainder of n*s/K first, so long runs keep their accuracy
+            frac = ops.mod(float(self.num_cycles) * s, self.decay_steps) / self.decay_steps
+            c = 0.5 * (1.0 + ops.cos((2.0 * _PI) * frac))
+        return self.end_value + (self.init_value - self.end_value) * c
+
+    def breakpoints(self) -> tuple[float, ...]:
+        return (float(self.decay_steps),)
+
+    def continuous_at(self) -> tuple[float, ...]:
+        return (float(self.decay_steps),)
+
+
+@builtin("polynomial_cycle")
+@fields.schedule_dataclass
+class PolynomialCycle(Schedule):
+    r"""Polynomial decay whose horizon stretches to the next multiple of ``decay_steps`` (Keras ``cycle=True``).
+
+    With :math:`K' = K \max(\lceil s/K \rceil, 1)`:
+
+    .. math::
+        \eta(s) = \eta_{end} + (\eta_0 - \eta_{end})\left(1 - \frac{s}{K'}\right)^{p}
+
+    It reaches ``end_value`` at every multiple of :math:`K` and then jumps up, but *not* back to
+    ``init_value``: after :math:`nK` it restarts from the point of a decay stretched over
+    :math:`(n+1)K`, so the jumps shrink (:math:`\eta_0 = 1`, :math:`\eta_{end} = 0.1`, :math:`K = 4`:
+    0.1 at 4, 0.4375 at 5, 0.1 at 8, 0.325 at 9). No horizon.
+
+    Args:
+        init_value: :math:`\eta_0`, the value at step 0.
+        end_value: :math:`\eta_{end}`, reached at every multiple of :math:`K`.
+        decay_steps: :math:`K` (> 0).
+        power: :math:`p` (> 0); 1 is linear.
+
+    Example:
+        >>> import lrplan
+        >>> s = lrplan.polynomial_cycle(init_value=1.0, end_value=0.1, decay_steps=4)
+        >>> s(0), s(4), s(5), s(8), s(9)
+        (1.0, 0.1, 0.4375, 0.1, 0.325)
+
+    References:
+        Keras ``keras/src/optimizers/schedules/learning_rate_schedule.py`` ``PolynomialDecay``.
+    """
+
+    init_value: float = fields.value()
+    end_value: float = fields.value()
+    decay_steps: float = fields.steps(positive=True)
+    power: float = fields.positive(default=1.0)
+
+    def formula(self, s: Any, ops: Ops) -> Any:
+        k = float(self.decay_steps)
+        n = -ops.floor(-s / k)  # ceil(s / k) ...
+        n = ops.where((n - 1.0) * k >= s, n - 1.0, n)  # ... exactly, even where s / k was rounded (jit)
+        n = ops.where(n * k < s, n + 1.0, n)
+        horizon = k * ops.maximum(n, 1.0)
+        q = ops.maximum(1.0 - s / horizon, 0.0)
+        return self.end_value + (self.init_value - self.end_value) * q**self.power
+
+    def breakpoints(self) -> tuple[float, ...]:
+        k = float(self.decay_steps)
+        return (k, 2 * k, 3 * k)

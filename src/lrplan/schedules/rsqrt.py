@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .. import fields
 from .._base import Schedule
 from .._ops import Ops
-from .._registry import register
+from .._registry import builtin
 from .._shapes import rise
-from .._validate import fail
 
 __all__ = ["InverseSqrt", "DEFAULT_TIMESCALE"]
 
@@ -18,7 +16,7 @@ DEFAULT_TIMESCALE = 10_000
 """The timescale used when ``warmup_steps=0`` and none is given (Hugging Face's and big_vision's default)."""
 
 
-@register("inverse_sqrt", _builtin=True)
+@builtin("inverse_sqrt")
 @fields.schedule_dataclass
 class InverseSqrt(Schedule):
     r"""Inverse square root decay after a warmup: the schedule of the Transformer, T5, fairseq and BERT-era models.
@@ -66,39 +64,23 @@ class InverseSqrt(Schedule):
     timescale: float | None = fields.optional_steps(default=None)
     warmup_shape: str = fields.choice(("linear", "cosine", "constant"), default="linear")
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.warmup_shape == "constant" and self.init_value != 0:
-            raise fail("inverse_sqrt", "init_value", "0 (unused) with warmup_shape='constant'", self.init_value)
-        tau = self.timescale
-        if tau is None:
-            tau = self.warmup_steps if self.warmup_steps > 0 else DEFAULT_TIMESCALE
-        object.__setattr__(self, "_tau", float(tau))
+            raise self.config_error("init_value", "0 (unused) with warmup_shape='constant'", self.init_value)
 
-    def _f(self, s: Any, ops: Ops) -> Any:
+    def formula(self, s: Any, ops: Ops) -> Any:
         w = self.warmup_steps
-        tau: float = self.__dict__["_tau"]
-        decay = self.peak_value * ops.sqrt(tau / (ops.maximum(s - w, 0.0) + tau))
+        tau = self.timescale if self.timescale is not None else w if w > 0 else DEFAULT_TIMESCALE
         if w == 0:
-            return decay
+            return self.peak_value * ops.sqrt(tau / (s + tau))
+        decay = self.peak_value * ops.sqrt(tau / (ops.maximum(s - w, 0.0) + tau))
         if self.warmup_shape == "constant":
             return ops.where(s < w, self.peak_value, decay)
         warm = rise(ops, self.init_value, self.peak_value, ops.minimum(s / w, 1.0), self.warmup_shape)
         return ops.where(s < w, warm, decay)
-
-    def _scalar(self, s: float) -> float:
-        w = self.warmup_steps
-        if s < w:
-            if self.warmup_shape == "linear":
-                return self.init_value + (self.peak_value - self.init_value) * (s / w)
-            return float(self._f(s, _PY))
-        tau: float = self.__dict__["_tau"]
-        return self.peak_value * math.sqrt(tau / (s - w + tau))
 
     def breakpoints(self) -> tuple[float, ...]:
         return (float(self.warmup_steps),) if self.warmup_steps > 0 else ()
 
     def continuous_at(self) -> tuple[float, ...]:
         return self.breakpoints()
-
-
-from .._ops import PY as _PY  # noqa: E402

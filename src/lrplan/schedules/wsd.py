@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import fields
-from .._base import Schedule
-from .._ops import Ops
-from .._registry import register
+from .._base import Derived, Schedule
+from .._compose import Join, Warmup
+from .._registry import builtin
 from .._shapes import DECAY_SHAPES, WARMUP_SHAPES
-from .._validate import fail
 from .basic import Anneal, Constant
 
 __all__ = ["Wsd"]
 
 
-@register("wsd", _builtin=True)
+@builtin("wsd")
 @fields.schedule_dataclass
-class Wsd(Schedule):
+class Wsd(Derived):
     r"""Warmup-stable-decay: warm up to ``peak_value``, hold it, then cool down to ``end_value``.
 
     Defined as ``join([warmup(constant(peak), W, init), anneal(peak, end, D, decay_shape)], [W + S])``:
@@ -64,15 +61,15 @@ class Wsd(Schedule):
     decay_shape: str = fields.choice(DECAY_SHAPES, default="1-sqrt")
     warmup_shape: str = fields.choice(WARMUP_SHAPES, default="linear")
 
-    def _check(self) -> None:
+    def validate(self) -> None:
         if self.end_value > self.peak_value:
-            raise fail("wsd", "end_value", f"<= peak_value={self.peak_value!r}", self.end_value)
+            raise self.config_error("end_value", f"<= peak_value={self.peak_value!r}", self.end_value)
         if self.decay_shape == "exponential" and self.end_value <= 0 and self.decay_steps > 0:
-            raise fail("wsd", "end_value", "> 0 with decay_shape='exponential'", self.end_value)
+            raise self.config_error("end_value", "> 0 with decay_shape='exponential'", self.end_value)
         if self.warmup_shape == "exponential" and self.init_value <= 0 and self.warmup_steps > 0:
-            raise fail("wsd", "init_value", "> 0 with warmup_shape='exponential'", self.init_value)
-        from .._compose import Join, Warmup
+            raise self.config_error("init_value", "> 0 with warmup_shape='exponential'", self.init_value)
 
+    def define(self) -> Schedule:
         tail: Schedule
         if self.decay_steps > 0:
             tail = Anneal(
@@ -83,28 +80,9 @@ class Wsd(Schedule):
         head = Warmup(
             Constant(self.peak_value), steps=self.warmup_steps, init_value=self.init_value, shape=self.warmup_shape
         )
-        definition = Join([head, tail], boundaries=[self.warmup_steps + self.stable_steps])
-        object.__setattr__(self, "_definition", definition)
+        return Join([head, tail], boundaries=[self.warmup_steps + self.stable_steps])
 
-    @property
-    def definition(self) -> Schedule:
-        """The composition of primitives this schedule is defined as."""
-        return self.__dict__["_definition"]  # type: ignore[no-any-return]
-
-    def _f(self, s: Any, ops: Ops) -> Any:
-        return self.definition._f(s, ops)
-
-    def _scalar(self, s: float) -> float:
-        return self.definition._scalar(s)
-
-    @property
-    def horizon(self) -> float | None:
-        return float(self.warmup_steps + self.stable_steps + self.decay_steps)
-
-    def breakpoints(self) -> tuple[float, ...]:
-        return self.definition.breakpoints()
-
-    def continuous_at(self) -> tuple[float, ...]:
+    def continuous_at(self) -> tuple[float, ...]:  # the stable-to-decay joint too: the decay starts at the peak
         w, st, d = self.warmup_steps, self.stable_steps, self.decay_steps
         points = [w] if w > 0 else []
         if d > 0:

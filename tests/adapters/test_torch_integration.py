@@ -1,0 +1,145 @@
+"""lrplan.torch.Scheduler in real loops: SIGKILL + resume, PyTorch Lightning, the HF Trainer, DDP (gloo)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+import lrplan as L
+import lrplan.torch
+from tests.adapters import _torch_ddp, _torch_resume
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+SCHEDULE = L.warmup(L.cosine(init_value=0.1, decay_steps=8), steps=3)
+
+
+def test_resume_after_sigkill_is_bit_identical(tmp_path):
+    script, steps, kill_at = str(ROOT / "tests" / "adapters" / "_torch_resume.py"), 100, 37
+    full, cut, ck = tmp_path / "full.log", tmp_path / "cut.log", str(tmp_path / "ck.pt")
+    _torch_resume.main("run", ck + ".unused", str(full), 0, steps)  # the uninterrupted run, in this process
+    killed = subprocess.run([sys.executable, script, "run", ck, str(cut), str(kill_at), str(steps)], env=ENV)
+    assert killed.returncode == -signal.SIGKILL
+    assert len(cut.read_text().splitlines()) == kill_at
+    resumed = subprocess.run([sys.executable, script, "resume", ck, str(cut), "0", str(steps)], env=ENV)
+    assert resumed.returncode == 0
+    lines = full.read_text().splitlines()
+    assert len(lines) == steps + 1  # one line per update, then the parameters
+    assert cut.read_text().splitlines() == lines  # learning rates, momenta and the trained weights
+    # the logged values are the schedules' own, and span warmup, inverse-sqrt, cooldown and both cycle phases
+    rows = [[float.fromhex(v) for v in line.split()] for line in lines[:steps]]
+    assert [r[0] for r in rows] == [_torch_resume.RSQRT(k) for k in range(steps)]
+    assert [r[1] for r in rows] == [_torch_resume.CYCLE(k) for k in range(steps)]
+    assert [r[2] for r in rows] == [_torch_resume.MOMENTUM(k) for k in range(steps)]
+
+
+def test_lightning_configure_optimizers_interval_step():
+    import lightning.pytorch as pl
+
+    seen: list[float] = []
+
+    class Tiny(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+
+        def training_step(self, batch, batch_idx):
+            return self.layer(batch[0]).pow(2).mean()
+
+        def on_before_optimizer_step(self, optimizer):
+            seen.append(optimizer.param_groups[0]["lr"])
+
+        def configure_optimizers(self):
+            opt = torch.optim.SGD(self.parameters(), lr=1.0)
+            sched = lrplan.torch.Scheduler(opt, SCHEDULE)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(8, 2)), batch_size=2)
+    model = Tiny()
+    trainer = pl.Trainer(
+        max_epochs=3,
+        accelerator="cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, data)
+    assert seen == [SCHEDULE(k) for k in range(12)]  # 4 batches x 3 epochs, stepped per update
+    assert trainer.lr_scheduler_configs[0].scheduler.state_dict()["step"] == 12
+
+
+def test_hf_trainer_optimizers_tuple(tmp_path):
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    class Tiny(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 1)
+
+        def forward(self, x, labels=None):
+            out = self.layer(x).squeeze(-1)
+            return {"loss": (out - labels).pow(2).mean(), "logits": out}
+
+    model = Tiny()
+    opt = torch.optim.AdamW(model.parameters(), lr=1.0)
+    sched = lrplan.torch.Scheduler(opt, SCHEDULE)
+    seen: list[float] = []
+
+    class Record(TrainerCallback):
+        def on_pre_optimizer_step(self, args, state, control, **kwargs):
+            seen.append(opt.param_groups[0]["lr"])
+
+    data = [{"x": torch.randn(2), "labels": torch.tensor(0.5)} for _ in range(16)]
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        max_steps=10,
+        per_device_train_batch_size=2,
+        gradient_accumulation_steps=2,
+        report_to=[],
+        use_cpu=True,
+        save_strategy="no",
+        logging_strategy="no",
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=data, optimizers=(opt, sched), callbacks=[Record()])
+    trainer.train()
+    assert trainer.lr_scheduler is sched
+    assert seen == [SCHEDULE(k) for k in range(10)]  # one value per optimizer update (accumulation 2)
+    assert sched.last_epoch == 10
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_ddp_gloo_two_processes_same_lr_and_exact_resume(tmp_path):
+    import torch.multiprocessing as mp
+
+    mp.spawn(_torch_ddp.worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
+    expected = [_torch_ddp.SCHEDULE(k) for k in range(_torch_ddp.STEPS)]
+    for r in ranks:
+        assert r["all"][0] == r["all"][1] == expected  # every rank, every step
+        assert r["resumed"] == expected[_torch_ddp.SAVE_AT :]
+
+
+def test_docs_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the trainer examples write their output folders here
+    text = (ROOT / "docs" / "torch.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert any("lightning" in b for b in blocks) and any("transformers" in b for b in blocks)
+    for block in blocks:
+        exec(compile(block, "docs/torch.md", "exec"), {"__name__": "__docs__"})
