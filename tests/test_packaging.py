@@ -85,28 +85,32 @@ def test_sdist_carries_the_package_and_no_tests(dists):
 
 
 # ------------------------------------------------------------------------------------------ fresh installs
+CLEAN = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
 def _venv(tmp_path: Path, wheel: Path, *packages: str) -> Path:
     env_dir = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=120, env=CLEAN)
     python = env_dir / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--no-deps", str(wheel)], check=True, timeout=600)
+    subprocess.run([*pip, "--no-deps", str(wheel)], check=True, timeout=600, env=CLEAN)
     if packages:
-        subprocess.run([*pip, *packages], check=True, timeout=900)
+        subprocess.run([*pip, *packages], check=True, timeout=900, env=CLEAN)
     return env_dir
 
 
 def _run(env_dir: Path, *argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     return subprocess.run(
-        [str(env_dir / "bin" / argv[0]), *argv[1:]], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+        [str(env_dir / "bin" / argv[0]), *argv[1:]], capture_output=True, text=True, cwd=cwd, env=CLEAN, timeout=300
     )
 
 
 @pytest.mark.slow
 def test_core_only_install_names_the_cli_extra(dists, tmp_path):
     env_dir = _venv(tmp_path, dists[0], "numpy")
-    ok = _run(env_dir, "python", "-c", "import lrplan; print(lrplan.cosine(init_value=1.0, decay_steps=10)(5))", cwd=tmp_path)
+    ok = _run(
+        env_dir, "python", "-c", "import lrplan; print(lrplan.cosine(init_value=1.0, decay_steps=10)(5))", cwd=tmp_path
+    )
     assert ok.returncode == 0 and ok.stdout == "0.5\n", ok.stderr
     for argv in (("lrplan", "show", "cosine(init_value=1.0, decay_steps=10)"), ("python", "-m", "lrplan", "--help")):
         done = _run(env_dir, *argv, cwd=tmp_path)
