@@ -67,10 +67,23 @@ def test_the_pages_have_blocks_to_run():
     assert len(PY_BLOCKS) >= 20 and sum(len(lines) for _, lines in SHELL_PAGES) >= 10
 
 
+DOCTEST = """
+import doctest, sys
+text = sys.stdin.read()
+test = doctest.DocTestParser().get_doctest(text, {}, "block", "block", 0)
+runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+runner.run(test, out=sys.stderr.write)
+sys.exit(1 if runner.failures else 0)
+"""
+
+
 @pytest.mark.parametrize(("where", "code"), PY_BLOCKS, ids=[w for w, _ in PY_BLOCKS])
 def test_python_block_runs_as_pasted(where, code, tmp_path):
+    # a block written as a console session (``>>>``) must also print what it shows: it runs as a doctest
+    session = code.lstrip().startswith(">>>")
+    argv = [sys.executable, "-c", DOCTEST] if session else [sys.executable, "-c", code]
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=ENV, timeout=300
+        argv, input=code if session else None, cwd=tmp_path, capture_output=True, text=True, env=ENV, timeout=300
     )
     assert done.returncode == 0, f"{where} failed:\n{done.stderr[-3000:]}"
 
