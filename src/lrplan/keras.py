@@ -176,6 +176,12 @@ class PlateauLearningRate(keras.optimizers.schedules.LearningRateSchedule):  # t
 
     Evaluated with ``keras.ops`` at ``optimizer.iterations`` (the k-th update uses step k), so it runs
     inside compiled train steps on every backend. Serializable (``get_config``/``from_config``).
+
+    Example:
+        >>> import lrplan, lrplan.keras
+        >>> lr = lrplan.keras.PlateauLearningRate(lrplan.Plateau(lrplan.constant(0.1), factor=0.5), scale=0.5)
+        >>> round(float(lr(3)), 6)
+        0.05
     """
 
     def __init__(self, plateau: Plateau, scale: float = 1.0) -> None:
@@ -218,6 +224,14 @@ class PlateauCallback(keras.callbacks.Callback):  # type: ignore[misc]
         plateau: the :class:`~lrplan.Plateau` (its ``mode`` says whether lower or higher is better).
         monitor: the key of ``logs`` to report, e.g. ``"val_loss"`` or ``"val_accuracy"``.
         state: a state to resume from (default: ``plateau.initial_state()``).
+
+    Example:
+        >>> import lrplan, lrplan.keras
+        >>> cb = lrplan.keras.PlateauCallback(lrplan.Plateau(lrplan.constant(0.1), patience=0, factor=0.5))
+        >>> cb.on_epoch_end(0, {"val_loss": 1.0})
+        >>> cb.on_epoch_end(1, {"val_loss": 1.2})   # worse: the scale halves
+        >>> cb.state["scale"], round(float(cb.learning_rate(10)), 6)
+        (0.5, 0.05)
     """
 
     def __init__(self, plateau: Plateau, monitor: str = "val_loss", state: dict[str, Any] | None = None) -> None:

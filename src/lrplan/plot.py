@@ -48,7 +48,16 @@ MAX_POINTS = 20_000
 
 
 class PlotError(LrplanError, ValueError):
-    """An output path or image format that cannot be written."""
+    """An output path or image format that cannot be written.
+
+    Example:
+        >>> import lrplan.plot
+        >>> try:
+        ...     lrplan.plot.check_writable("/")
+        ... except lrplan.plot.PlotError as err:
+        ...     print(err)
+        Cannot write '/': it is a folder.
+    """
 
 
 def _need_matplotlib() -> None:
@@ -301,7 +310,12 @@ def image_format(path: str | os.PathLike[str]) -> str:
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`PlotError` unless ``path``'s folder exists (or can be made) and is writable."""
+    """Raise :class:`PlotError` unless ``path``'s folder exists (or can be made) and is writable.
+
+    Example:
+        >>> import tempfile, os, lrplan.plot
+        >>> lrplan.plot.check_writable(os.path.join(tempfile.gettempdir(), "new-folder", "curve.png"))
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):

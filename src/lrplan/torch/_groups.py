@@ -36,7 +36,17 @@ _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
 class NotAScheduleError(ConfigError, TypeError):
     """Something that is neither an lrplan schedule, a spec string, nor a plateau object was given as a
-    schedule. It is both a :class:`~lrplan.ConfigError` and a :class:`TypeError`."""
+    schedule. It is both a :class:`~lrplan.ConfigError` and a :class:`TypeError`.
+
+    Example:
+        >>> import torch, lrplan.torch
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> try:
+        ...     lrplan.torch.Scheduler(opt, lambda step: 0.1)
+        ... except lrplan.torch.NotAScheduleError as err:
+        ...     print(isinstance(err, TypeError), isinstance(err, ValueError))
+        True True
+    """
 
 
 _SHORT = reprlib.Repr()
