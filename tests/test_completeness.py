@@ -125,3 +125,19 @@ def test_the_checks_fail_when_something_is_missing(tmp_path):
     assert missing_pictures(tmp_path) == sorted(registered_builtins())
     missing = missing_api_entries(tmp_path)
     assert "cosine" not in missing and "linear" in missing
+
+
+def test_the_old_name_appears_only_in_the_changelog_line_recording_the_rename():
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    old = "lr" + "sched"  # spelt in two parts so that this file does not mention it
+    pattern = re.compile("[Ll]" + old[1:])  # LrschedError too, but not PyTorch's LRScheduler
+    found = []
+    for name in files:
+        path = ROOT / name
+        if not path.is_file() or path.suffix in {".png", ".gz", ".npz"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        found += [f"{name}: {line.strip()}" for line in text.splitlines() if pattern.search(line)]
+    assert len(found) == 1 and found[0].startswith("CHANGELOG.md: - Renamed the project from `" + old + "` to `lrplan`")
