@@ -132,7 +132,7 @@ def test_the_old_name_appears_only_in_the_changelog_line_recording_the_rename():
 
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     old = "lr" + "sched"  # spelt in two parts so that this file does not mention it
-    pattern = re.compile("[Ll]" + old[1:])  # LrschedError too, but not PyTorch's LRScheduler
+    pattern = re.compile("[Ll]" + old[1:])  # the error class too, but not LRScheduler
     found = []
     for name in files:
         path = ROOT / name
