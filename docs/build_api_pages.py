@@ -33,7 +33,7 @@ GROUPS = {
             "lrplan.UnknownScheduleError",
         ],
     ),
-    "plateau": (
+    "monitor": (
         "Reduce on plateau and the LR range test",
         "Metric-driven schedules as pure state machines, and the analysis of an LR range test.",
         ["lrplan.Plateau", "lrplan.suggest_lr", "lrplan.Suggestion", "lrplan.plot_range_test"],
