@@ -301,9 +301,9 @@ class Slot:
     state: dict[str, Any] | None = None
 
     def value(self, step: int) -> float:
-        """The slot's value for the update ``step``."""
+        """The slot's value for the update ``step`` (an integer in [0, 2**53]), as a Python float."""
         if self.state is None:
-            return self.schedule(step)  # type: ignore[no-any-return]
+            return self.schedule.python_formula(float(step))  # type: ignore[no-any-return]
         return float(self.schedule.value(step, self.state))
 
 

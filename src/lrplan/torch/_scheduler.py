@@ -236,7 +236,8 @@ class Scheduler(LRScheduler):
         self._slots = plan.slots
         self._targets = plan.targets
         single = plan.single
-        self._single = None if single is None else single.__call__  # a bound method: deepcopy rebinds it
+        # the schedule's pure-Python path (a bound method, which a deepcopy rebinds to the copy's schedule)
+        self._single = None if single is None else single.python_formula
         self._n_groups = len(plan.targets[0].slots)
 
     def _attach_tensors(self) -> None:
@@ -252,7 +253,7 @@ class Scheduler(LRScheduler):
             self._check_groups()
         single = self._single
         if single is not None:  # one schedule, no multipliers, lr only: one value for every group
-            write(groups, "lr", None, single(step))
+            write(groups, "lr", None, single(float(step)))
             return
         slot_values = [slot.value(step) for slot in self._slots]
         for target in self._targets:
