@@ -212,3 +212,10 @@ def test_an_integer_too_large_for_a_float_is_refused():
     with pytest.raises(StudyError) as info:
         study_from_dict({**BASE, "lrs": [10**400]}, source="s.yaml")
     assert str(info.value).startswith("s.yaml: lrs: must be a non-empty list of numbers > 0. Received: [1000000")
+
+
+def test_a_results_folder_that_cannot_be_written_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(app, ["run", "quick", "--out", str(blocker / "out"), "--no-progress"])
+    assert (result.exit_code, result.output) == (2, f"error: {blocker / 'out'}: Not a directory\n")
