@@ -159,7 +159,7 @@ def _worker_main(conn: Connection, parent: int, threads: int) -> None:
         spec = message
         last = [0.0]
 
-        def progress(step: int, steps: int, spec: Spec = spec, last: list[float] = last) -> None:
+        def progress(step: int, steps: int, last: list[float] = last) -> None:
             now = time.monotonic()
             if step == steps or now - last[0] > 0.25:
                 last[0] = now
