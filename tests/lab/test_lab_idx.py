@@ -90,3 +90,24 @@ def test_mnist_consistency_checks(tmp_path):
     _mnist(tmp_path, image_ndim=2)
     with pytest.raises(IdxError, match="expected 3 dimensions"):
         load_mnist(tmp_path)
+
+
+def test_idx_reads_are_bounded_and_never_block(tmp_path, monkeypatch):
+    import os
+
+    from lrplan.lab import idx
+
+    payload = bytes([0, 0, 8, 1]) + struct.pack(">I", 3000) + bytes(3000)
+    (tmp_path / "two.gz").write_bytes(gzip.compress(payload[:100]) + gzip.compress(payload[100:]))  # two members
+    assert read_idx(tmp_path / "two.gz").shape == (3000,)
+    monkeypatch.setattr(idx, "MAX_IDX_BYTES", 1000)
+    with pytest.raises(IdxError, match=r"two.gz: decompresses to more than 1000 bytes."):
+        read_idx(tmp_path / "two.gz")  # a small file that inflates past the bound (a gzip bomb)
+    (tmp_path / "big").write_bytes(payload)
+    with pytest.raises(IdxError, match=r"big: the IDX file is 3008 bytes; at most 1000 are read."):
+        read_idx(tmp_path / "big")
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(
+        IdxError, match=r"fifo: not a regular file \(a device, pipe or folder\); the IDX file must be a file."
+    ):
+        read_idx(tmp_path / "fifo")

@@ -133,7 +133,7 @@ def test_a_bad_value_in_a_study_file_stops_the_cli_before_any_run(tmp_path):
     result = CliRunner().invoke(app, ["run", "/dev/zero", "--out", str(out), "--no-progress"])
     assert (result.exit_code, result.output) == (
         2,
-        "error: /dev/zero: not a regular file; a study file must be a file.\n",
+        "error: /dev/zero: not a regular file (a device, pipe or folder); the study file must be a file.\n",
     )
     assert not out.exists()
 
@@ -147,7 +147,10 @@ def test_binary_special_and_oversized_study_files_are_refused(tmp_path):
     nul.write_bytes(b"name: x\x00\n")
     with pytest.raises(StudyError, match=r"nul.yaml: not a text file \(it holds NUL bytes\)"):
         load_study(nul)
-    with pytest.raises(StudyError, match=r"^/dev/zero: not a regular file; a study file must be a file.$"):
+    with pytest.raises(
+        StudyError,
+        match=r"^/dev/zero: not a regular file \(a device, pipe or folder\); the study file must be a file.$",
+    ):
         load_study("/dev/zero")
     big = tmp_path / "big.yaml"
     big.write_text("# " + "x" * (1 << 20) + "\n")
@@ -209,3 +212,10 @@ def test_an_integer_too_large_for_a_float_is_refused():
     with pytest.raises(StudyError) as info:
         study_from_dict({**BASE, "lrs": [10**400]}, source="s.yaml")
     assert str(info.value).startswith("s.yaml: lrs: must be a non-empty list of numbers > 0. Received: [1000000")
+
+
+def test_a_results_folder_that_cannot_be_written_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = CliRunner().invoke(app, ["run", "quick", "--out", str(blocker / "out"), "--no-progress"])
+    assert (result.exit_code, result.output) == (2, f"error: {blocker / 'out'}: Not a directory\n")

@@ -38,11 +38,20 @@ from typing import Any
 from .errors import LabError
 from .run import train
 
-__all__ = ["Feed", "Backend", "InlineBackend", "LocalBackend", "RayBackend", "get_backend", "BACKENDS", "WAIT"]
+__all__ = ["Feed", "Backend", "InlineBackend", "LocalBackend", "RayBackend", "get_backend", "BACKENDS", "WAIT", "Wait"]
 
 Spec = dict[str, Any]
 BACKENDS = ("local", "inline", "ray")
-WAIT = "wait"
+
+
+class Wait:
+    """The type of :data:`WAIT`."""
+
+    def __repr__(self) -> str:
+        return "WAIT"
+
+
+WAIT = Wait()
 """What :meth:`Feed.take` returns while runs remain that another process is training."""
 MAX_ATTEMPTS = 3
 """How many times a run may lose its worker before the sweep gives it up."""
@@ -59,7 +68,7 @@ class Feed:
     def __init__(self, specs: list[Spec] | None = None) -> None:
         self._queue: deque[Spec] = deque(specs or [])
 
-    def take(self) -> Spec | str | None:
+    def take(self) -> Spec | Wait | None:
         """The next run to train, :data:`WAIT` if none is ready yet, or None when nothing is left."""
         return self._queue.popleft() if self._queue else None
 
@@ -99,10 +108,9 @@ def _wait_s() -> None:
 class InlineBackend(Backend):
     def run(self, feed: Feed, threads: int) -> None:
         while (spec := feed.take()) is not None:
-            if spec == WAIT:
+            if isinstance(spec, Wait):
                 _wait_s()
                 continue
-            assert isinstance(spec, dict)
             try:
                 record = train(spec, threads=threads, progress=lambda k, n, s=spec: feed.progress(s, k, n))  # type: ignore[misc]
             except BaseException as exc:
@@ -151,7 +159,7 @@ def _worker_main(conn: Connection, parent: int, threads: int) -> None:
         spec = message
         last = [0.0]
 
-        def progress(step: int, steps: int, spec: Spec = spec, last: list[float] = last) -> None:
+        def progress(step: int, steps: int, last: list[float] = last) -> None:
             now = time.monotonic()
             if step == steps or now - last[0] > 0.25:
                 last[0] = now
@@ -209,9 +217,8 @@ class LocalBackend(Backend):
                 if spec is None:
                     exhausted = True
                     return
-                if spec == WAIT:
+                if isinstance(spec, Wait):
                     return
-                assert isinstance(spec, dict)
                 w.spec = spec
                 w.conn.send(spec)
                 feed.progress(spec, 0, spec["steps"])
@@ -297,7 +304,8 @@ class LocalBackend(Backend):
             w.ready = True
             return
         spec = w.spec
-        assert spec is not None
+        if spec is None:  # a worker speaks of a run only while it holds one
+            return
         if kind == "progress":
             feed.progress(spec, message[1], message[2])
         elif kind == "record":
@@ -345,10 +353,9 @@ class RayBackend(Backend):
                     spec = feed.take()
                     if spec is None:
                         exhausted = True
-                    elif spec == WAIT:
+                    elif isinstance(spec, Wait):
                         break
                     else:
-                        assert isinstance(spec, dict)
                         refs[remote.remote(spec, threads)] = spec
                         feed.progress(spec, 0, spec["steps"])
                 if not refs:

@@ -160,7 +160,7 @@ def read_bounded(path: str | os.PathLike[str], limit: int, *, what: str) -> byte
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise LabError(f"{p}: not a regular file; a {what} must be a file.")
+            raise LabError(f"{p}: not a regular file (a device, pipe or folder); the {what} must be a file.")
         if info.st_size > limit:
             raise LabError(f"{p}: the {what} is {info.st_size} bytes; at most {limit} are read.")
         try:

@@ -45,6 +45,9 @@ app = typer.Typer(
 
 
 def _fail(exc: Exception) -> "typer.Exit":
+    """One line on standard error, exit status 2 (a file system error names its file)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        exc = LabError(f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror)
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
     return typer.Exit(2)
 
@@ -148,7 +151,7 @@ def run(
             )
         if report:
             typer.echo(f"report: {write_report(folder)}")
-    except LabError as exc:
+    except (LabError, OSError) as exc:
         raise _fail(exc) from None
 
 
@@ -163,7 +166,7 @@ def report_cmd(
     try:
         require_extra("matplotlib", "jinja2")
         typer.echo(str(write_report(directory, out)))
-    except LabError as exc:
+    except (LabError, OSError) as exc:
         raise _fail(exc) from None
 
 
@@ -208,7 +211,7 @@ def demo(
         require_extra("torch", "sklearn", "matplotlib", "jinja2")
         run_builtin("quick", out, workers=workers, progress=progress)
         path = write_report(out)
-    except LabError as exc:
+    except (LabError, OSError) as exc:
         raise _fail(exc) from None
     typer.echo(f"quick study done in {time.perf_counter() - start:.1f} s; report: {path}")
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IdxError
+from .checks import read_bounded
+from .errors import IdxError, LabError
 
 __all__ = ["read_idx", "write_idx", "IDX_TYPES"]
 
@@ -34,25 +36,45 @@ IDX_TYPES: dict[int, str] = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0
 """IDX type code -> NumPy dtype string (big-endian)."""
 
 
+MAX_IDX_BYTES = 1 << 30
+"""The largest IDX file read, also once decompressed (1 GiB; MNIST's largest is 47 MB)."""
+
+
+def _gunzip(p: Path, raw: bytes) -> bytes:
+    """Decompress ``raw`` (all members), refusing more than :data:`MAX_IDX_BYTES` of output."""
+    out = bytearray()
+    data = raw
+    try:
+        while data:
+            d = zlib.decompressobj(wbits=31)  # gzip framing
+            out += d.decompress(data, MAX_IDX_BYTES + 1 - len(out))
+            if len(out) > MAX_IDX_BYTES or d.unconsumed_tail:
+                raise IdxError(f"{p}: decompresses to more than {MAX_IDX_BYTES} bytes.")
+            if not d.eof:
+                raise IdxError(f"{p}: not a valid gzip file (truncated).")
+            data = d.unused_data
+    except zlib.error as exc:
+        raise IdxError(f"{p}: not a valid gzip file ({exc}).") from None
+    return bytes(out)
+
+
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one IDX file (optionally gzip-compressed) into a NumPy array in native byte order.
 
     Raises:
-        IdxError: the file is missing, not gzip despite its name, has a bad magic number, an unknown
-            type code, or a size that does not match its header (truncated or with trailing bytes).
+        IdxError: the file is missing, not a regular file, over :data:`MAX_IDX_BYTES` (also once
+            decompressed), not gzip despite its name, has a bad magic number, an unknown type code,
+            or a size that does not match its header (truncated or with trailing bytes).
     """
     p = Path(path)
+    if not p.exists():
+        raise IdxError(f"{p}: IDX file not found.")
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise IdxError(f"{p}: IDX file not found.") from None
-    except OSError as exc:
-        raise IdxError(f"{p}: cannot read the IDX file ({exc.strerror}).") from None
+        raw = read_bounded(p, MAX_IDX_BYTES, what="IDX file")
+    except LabError as exc:
+        raise IdxError(str(exc)) from None
     if p.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise IdxError(f"{p}: not a valid gzip file ({exc}).") from None
+        raw = _gunzip(p, raw)
     if len(raw) < 4:
         raise IdxError(f"{p}: too short for an IDX header ({len(raw)} bytes; need at least 4).")
     zero0, zero1, code, ndim = raw[0], raw[1], raw[2], raw[3]

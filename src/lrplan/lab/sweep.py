@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .backends import WAIT, Feed, get_backend
+from .backends import WAIT, Feed, Wait, get_backend
 from .errors import LabError
 from .progress import ProgressView
 from .store import Claim, Store
@@ -67,9 +67,8 @@ class _SweepFeed(Feed):
         self.claims[id(spec)] = claim
         return True
 
-    def take(self) -> dict[str, Any] | str | None:
-        while (spec := super().take()) is not None:
-            assert isinstance(spec, dict)
+    def take(self) -> dict[str, Any] | Wait | None:
+        while (spec := self._queue.popleft() if self._queue else None) is not None:
             got = self._try(spec)
             if got:
                 return spec
