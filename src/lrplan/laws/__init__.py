@@ -7,6 +7,11 @@ fitting and optimizing import SciPy when called (``pip install 'lrplan[laws]'``)
 from ._fit import HUBER_DELTA as HUBER_DELTA
 from ._fit import diagnose as diagnose
 from ._fit import fit as fit
+from ._optimize import FAMILIES as FAMILIES
+from ._optimize import Baseline as Baseline
+from ._optimize import Optimized as Optimized
+from ._optimize import baselines as baselines
+from ._optimize import optimize as optimize
 from ._runs import MIN_POINTS as MIN_POINTS
 from ._runs import Run as Run
 from ._runs import example_manifest as example_manifest
@@ -15,6 +20,9 @@ from ._runs import load_json as load_json
 from ._runs import load_lab as load_lab
 from ._runs import load_manifest as load_manifest
 from ._runs import schedule_from_lrs as schedule_from_lrs
+from ._transfer import convex_bound as convex_bound
+from ._transfer import optimal_scale as optimal_scale
+from ._transfer import transfer_lr as transfer_lr
 from ._values import FitReport as FitReport
 from ._values import Law as Law
 from ._values import MomentumLaw as MomentumLaw
@@ -37,6 +45,14 @@ __all__ = [
     "fit",
     "diagnose",
     "HUBER_DELTA",
+    "optimize",
+    "Optimized",
+    "Baseline",
+    "baselines",
+    "FAMILIES",
+    "transfer_lr",
+    "convex_bound",
+    "optimal_scale",
     "MIN_POINTS",
     "load_csv",
     "load_json",

@@ -21,6 +21,8 @@ HUBER_DELTA = 1e-3
 """Huber threshold on the residuals ``log(loss) - log(predicted)`` (the reference code's value)."""
 
 _MAX_PAIRS = 12_000_000  # (point, lr change) pairs held for the multi-power fit
+_CONVERGE = 150  # evaluations to converge on a quarter of the points
+_POLISH = 60  # evaluations to converge on all points from there
 
 
 def _scipy_optimize() -> Any:
@@ -314,9 +316,9 @@ def _solve(
         f_scale=HUBER_DELTA,
         x_scale="jac",
         max_nfev=max_nfev,
-        xtol=1e-12,
-        ftol=1e-12,
-        gtol=1e-10,
+        xtol=1e-8,
+        ftol=1e-8,
+        gtol=1e-8,
     )
     return np.asarray(res.x, dtype=np.float64), float(res.cost)
 
@@ -326,11 +328,9 @@ def _optimum(problem: _Problem, coarse: _Problem) -> tuple[Array, float, int]:
     points), the best two converge there, and the better one converges on all points."""
     starts = coarse.starts()
     trials = sorted((_solve(coarse, s, None, 12) for s in starts), key=lambda t: t[1])
-    finals = [_solve(coarse, theta, None, None) for theta, _ in trials[:2]]
+    finals = [_solve(coarse, theta, None, _CONVERGE) for theta, _ in trials[:2]]
     theta = min(finals, key=lambda t: t[1])[0]
-    if coarse is problem:
-        return (*_solve(problem, theta, None, None), len(starts))
-    return (*_solve(problem, theta, None, None), len(starts))
+    return (*_solve(problem, theta, None, _POLISH), len(starts))
 
 
 def _coarse(runs: list[Run], free: int) -> list[Run]:
