@@ -119,8 +119,11 @@ def _free_schedule(knots: NDArray[np.int64], values: Array, warmup_steps: int) -
         pieces.append(
             constant(a) if a == b else linear(init_value=a, end_value=b, decay_steps=int(knots[e] - knots[s]))
         )
-    pieces.append(constant(float(values[-1])))
-    body = join(pieces, boundaries=[int(knots[i]) for i in keep[1:]])
+    bounds = [int(knots[i]) for i in keep[1:-1]]
+    if values[keep[-2]] != values[-1]:  # hold the last value after a final decrease
+        pieces.append(constant(float(values[-1])))
+        bounds.append(int(knots[-1]))
+    body = join(pieces, boundaries=bounds) if len(pieces) > 1 else pieces[0]
     return warmup(body, steps=warmup_steps) if warmup_steps else body
 
 

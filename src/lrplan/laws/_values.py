@@ -185,8 +185,9 @@ class Law:
         idx = require_steps(owner, "steps", steps)
         lrs = lr_values(owner, schedule, int(idx.max()) + 1)
         loss = self._curve(lrs, idx, "auto")
-        se = self._standard_error(lambda law: law._curve(lrs, idx, "auto"))
-        half = _z(level) * se if level > 0 else np.zeros_like(loss)
+        with np.errstate(invalid="ignore"):
+            se = self._standard_error(lambda law: law._curve(lrs, idx, "auto"))
+        half = np.where(np.isfinite(loss), _z(level) * se, 0.0) if level > 0 else np.zeros_like(loss)
         return Prediction(steps=idx, loss=loss, low=loss - half, high=loss + half, level=level)
 
     def _standard_error(self, f: Any) -> Any:
