@@ -224,7 +224,7 @@ def load_csv(path: str | os.PathLike[str], schedule: Schedule | str | None = Non
         if len(off):
             k = int(off[0])
             raise fail(
-                owner, "schedule", f"the file's lr column ({lr_col[k]!r} at step {all_steps[k]})", f"{expected[k]!r}"
+                owner, "schedule", f"the file's lr column ({lr_col[k]!r} at step {all_steps[k]})", float(expected[k])
             )
     return run
 
@@ -344,7 +344,7 @@ def load_lab(path: str | os.PathLike[str], metric: str = "val_loss") -> list[Run
         name = "/".join(str(v) for v in labels.values()) if isinstance(labels, dict) and labels else file.stem
         if metric == "train_loss":
             values = curves.get("train_loss", [])
-            steps = list(range(len(values)))[1:]
+            steps = list(range(len(values) - 1))
             loss = list(values[1:])
         else:
             evals = curves.get("eval", {})
