@@ -221,7 +221,7 @@ def _optimize(
     warmup: Annotated[int, typer.Option(metavar="W", help="Linear warmup steps.", min=0)] = 0,
     floor: Annotated[float, typer.Option(metavar="LR", help="Lowest learning rate allowed.", min=0.0)] = 0.0,
     family: Annotated[str, typer.Option(metavar="NAME", help="free, wsd, cosine, linear or all.")] = "free",
-    knots: Annotated[int, typer.Option(metavar="K", help="Knots of the free-form family.", min=2)] = 10,
+    knots: Annotated[int, typer.Option(metavar="K", help="Knots of the free-form family.", min=2)] = 12,
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="text|json", help="Output format.")] = "text",
 ) -> None:
     """Find the schedule with the lowest predicted final loss; compare it with cosine and WSD."""

@@ -135,7 +135,7 @@ def optimize(
     warmup_steps: int = 0,
     floor: float = 0.0,
     family: str = "free",
-    knots: int = 10,
+    knots: int = 12,
 ) -> Optimized:
     """The schedule minimizing ``law``'s predicted loss after ``total_steps`` updates.
 
@@ -197,7 +197,8 @@ def optimize(
     families = ("free", "wsd", "cosine", "linear") if family == "all" else (family,)
     for fam in families:
         if fam == "free":
-            s = _optimize_free(loss_of, loss_of_schedule, total, w, peak, float(floor), knots, ramp)
+            seed = _optimize_wsd(loss_of_schedule, total, w, peak, float(floor))
+            s = _optimize_free(loss_of, seed, total, w, peak, float(floor), knots, ramp)
         elif fam == "wsd":
             s = _optimize_wsd(loss_of_schedule, total, w, peak, float(floor))
         else:
@@ -228,7 +229,7 @@ def optimize(
 
 def _optimize_free(
     loss_of: Callable[[Array], float],
-    loss_of_schedule: Callable[[Schedule], float],
+    seed: Schedule,
     total: int,
     w: int,
     peak: float,
@@ -249,7 +250,11 @@ def _optimize_free(
         return loss_of(lrs_of(np.clip(r, 0.0, 1.0)))
 
     n = len(knots) - 1
-    starts = [np.full(n, 0.9), np.r_[np.ones(n - 2), 0.5, 0.1], np.r_[np.ones(n - 1), 0.02]]
+    # the best WSD through the knots is one start: the free form does at least about as well
+    above = seed(w + knots) - floor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        from_seed = np.clip(np.where(above[:-1] > 0, above[1:] / above[:-1], 0.0), 0.0, 1.0)
+    starts = [from_seed, np.full(n, 0.9), np.r_[np.ones(n - 1), 0.02]]
     best: Any = None
     for x0 in starts:
         res = opt.minimize(objective, x0, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n, options={"maxiter": 300})
@@ -286,7 +291,9 @@ def _optimize_wsd(
             method="bounded",
             options={"xatol": 1e-3},
         )
-        found.append((float(res.fun), make(float(res.x), shape)))
+        for fraction in (float(res.x), 0.2, 0.02, 0.9):  # the search never lands on the bounds exactly
+            s = make(fraction, shape)
+            found.append((loss_of_schedule(s), s))
     return min(found, key=lambda t: t[0])[1]
 
 
@@ -307,4 +314,4 @@ def _optimize_end(
     res = opt.minimize_scalar(
         lambda e: loss_of_schedule(make(e)), bounds=(floor, peak), method="bounded", options={"xatol": 1e-3 * peak}
     )
-    return make(float(res.x))
+    return min((make(e) for e in (float(res.x), floor)), key=loss_of_schedule)

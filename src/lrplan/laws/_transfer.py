@@ -33,9 +33,10 @@ def _terms(lrs: Array, D: float, G: float) -> tuple[float, float, float]:
     if not total > 0:
         raise fail("convex_bound", "schedule", "positive somewhere in the steps", "all zero")
     sq = G * G * lrs * lrs
-    after = total - np.cumsum(lrs)  # sum over t > k
-    from_k = after + lrs  # sum over t >= k
-    sq_from_k = np.maximum(sq.sum() - np.cumsum(sq) + sq, 0.0)
+    # suffix sums added from the end: no cancellation in the small tails of a decayed schedule
+    from_k = np.cumsum(lrs[::-1])[::-1]  # sum over t >= k
+    after = np.r_[from_k[1:], 0.0]  # sum over t > k
+    sq_from_k = np.cumsum(sq[::-1])[::-1]
     k = slice(0, len(lrs) - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(after[k] > 0, lrs[k] / after[k] * sq_from_k[k] / from_k[k], 0.0)
