@@ -172,3 +172,16 @@ def test_lab_records(tmp_path):
         L.load_lab(runs_dir / "a.json", "perplexity")
     with pytest.raises(lrplan.ConfigError, match="load_lab: `path` must be a lab record or results folder"):
         L.load_lab(runs_dir / "b.json")
+
+
+def test_runs_derived_for_fitting_keep_the_lr_values(tmp_path):
+    lrs = [1e-3] * 2_000 + [1e-4] * 2_000
+    path = tmp_path / "long.json"
+    steps = list(range(99, 4_000, 100))
+    path.write_text(json.dumps({"name": "long", "lr": lrs, "steps": steps, "loss": [3 + 50 / (s + 1) for s in steps]}))
+    (run,) = L.load_json(path)
+    thin = L._runs.derived(run, steps=run.steps[::2], loss=run.loss[::2])
+    assert "_lrs" in thin.__dict__ and np.array_equal(thin.lrs(), run.lrs()[: thin.steps[-1] + 1])
+    path.write_text(json.dumps({"name": "short", "lr": lrs[:100], "steps": [9, 99, 199], "loss": [4, 3.5, 3.2]}))
+    with pytest.raises(lrplan.ConfigError, match=r"Run 'short': `steps` must be below total_steps=100"):
+        L.load_json(path)

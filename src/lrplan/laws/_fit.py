@@ -11,14 +11,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._checks import fail, require_choice
-from ._runs import Run
+from ._runs import Run, derived
 from ._values import LAWS, FitReport, Law, MomentumLaw, MultiPowerLaw, RunFit
 
 __all__ = ["fit", "diagnose", "HUBER_DELTA"]
 
 Array = NDArray[np.float64]
 HUBER_DELTA = 1e-3
-"""Huber threshold on the residuals ``log(loss) - log(predicted)`` (the reference code's value)."""
+"""Huber threshold on the residuals ``log(loss) - log(predicted)`` (the reference code's value,
+``config.py`` of thu-yao-01-luo/MultiPowerLaw; Luo et al. 2025, https://arxiv.org/abs/2503.12811)."""
 
 _MAX_PAIRS = 12_000_000  # (point, lr change) pairs held for the multi-power fit
 _CONVERGE = 150  # evaluations to converge on a quarter of the points
@@ -341,9 +342,7 @@ def _coarse(runs: list[Run], free: int) -> list[Run]:
         if len(keep) < 3:
             return runs
         steps, loss = run.arrays()
-        out.append(
-            dataclasses.replace(run, steps=tuple(int(x) for x in steps[keep]), loss=tuple(float(x) for x in loss[keep]))
-        )
+        out.append(derived(run, steps=tuple(int(x) for x in steps[keep]), loss=tuple(float(x) for x in loss[keep])))
     return out if sum(r.points for r in out) > 4 * free else runs
 
 
@@ -497,8 +496,6 @@ def _thinned(runs: list[Run]) -> list[Run]:
     for run in runs:
         idx = np.unique(np.r_[np.arange(0, run.points, keep), run.points - 1])
         steps, loss = run.arrays()
-        thin = dataclasses.replace(
-            run, steps=tuple(int(s) for s in steps[idx]), loss=tuple(float(x) for x in loss[idx])
-        )
+        thin = derived(run, steps=tuple(int(s) for s in steps[idx]), loss=tuple(float(x) for x in loss[idx]))
         out.append(thin)
     return out

@@ -30,6 +30,13 @@ class Baseline:
 
     ``gain`` is the baseline's predicted final loss minus the optimized one's (> 0: the optimized
     schedule is predicted better); ``gain_se`` its standard error over the fit's ensemble (0 without one).
+
+    Example:
+        >>> import lrplan.laws
+        >>> law = lrplan.laws.MomentumLaw(L0=3.07, A=0.49, alpha=0.57, C=0.4)
+        >>> b = lrplan.laws.optimize(law, 24_000, peak_value=3e-4, warmup_steps=2_160, family="wsd").gain_over("cosine")
+        >>> b.name, b.gain > 0, b.gain_se
+        ('cosine', True, 0.0)
     """
 
     name: str
@@ -44,6 +51,13 @@ class Optimized:
     """The result of :func:`optimize`: the schedule, its predicted final loss and the baselines.
 
     ``final_loss_se`` is the standard error of the predicted final loss over the fit's ensemble.
+
+    Example:
+        >>> import lrplan.laws
+        >>> law = lrplan.laws.MomentumLaw(L0=3.07, A=0.49, alpha=0.57, C=0.4)
+        >>> best = lrplan.laws.optimize(law, 24_000, peak_value=3e-4, warmup_steps=2_160, family="cosine")
+        >>> best.family, [b.name for b in best.baselines], round(best.final_loss, 4)
+        ('cosine', ['cosine', 'wsd'], 3.3073)
     """
 
     schedule: Schedule

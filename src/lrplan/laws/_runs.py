@@ -155,20 +155,33 @@ def schedule_from_lrs(lrs: Iterable[float]) -> Schedule:
     )
 
 
-def _lr_run(name: str, lrs: NDArray[np.float64], steps: list[int], loss: list[float], total: int | None) -> Run:
-    """A run whose schedule is read from an lr value at every step ``0 .. len(lrs) - 1``.
+def _built(fields: dict[str, Any], lrs: NDArray[np.float64] | None) -> Run:
+    """A run from its fields, checked by the constructor's checks, with its lr values cached when known.
 
-    The values are cached on the run: a piecewise-constant schedule with a boundary at every step is
-    exact but slow to evaluate on a whole array, and it gives these values at every step anyway.
+    A schedule read from an lr column is a piecewise-constant schedule with a boundary wherever the value
+    changes: exact, but slow to evaluate on a whole array, and it gives these very values anyway.
     """
+    run = Run.__new__(Run)
+    for key, value in fields.items():
+        object.__setattr__(run, key, value)
+    if lrs is not None:
+        object.__setattr__(run, "_lrs", lrs)
+    run.__post_init__()
+    return run
+
+
+def derived(run: Run, **changes: Any) -> Run:
+    """``run`` with some fields changed (checked again), keeping its cached lr values."""
+    fields = {f.name: getattr(run, f.name) for f in dataclasses.fields(run)}
+    return _built({**fields, **changes}, run.__dict__.get("_lrs"))
+
+
+def _lr_run(name: str, lrs: NDArray[np.float64], steps: list[int], loss: list[float], total: int | None) -> Run:
+    """A run whose schedule is read from an lr value at every step ``0 .. len(lrs) - 1``."""
     values = np.array(lrs, dtype=np.float64)
     values.setflags(write=False)
-    run = Run.__new__(Run)
     fields = {"schedule": schedule_from_lrs(values), "steps": tuple(steps), "loss": tuple(loss), "name": name}
-    for key, value in {**fields, "total_steps": total, "_lrs": values}.items():
-        object.__setattr__(run, key, value)
-    run.__post_init__()  # the constructor's checks
-    return run
+    return _built({**fields, "total_steps": total}, values)
 
 
 def load_csv(path: str | os.PathLike[str], schedule: Schedule | str | None = None, *, name: str | None = None) -> Run:
@@ -246,7 +259,8 @@ def _run_from_dict(data: Any, where: str) -> Run:
             total_steps=data.get("total_steps"),
         )
     if "lr" in data:
-        return _lr_run(name, np.asarray(data["lr"], dtype=np.float64), list(data["steps"]), list(data["loss"]), None)
+        lrs = np.asarray(data["lr"], dtype=np.float64)
+        return _lr_run(name, lrs, list(data["steps"]), list(data["loss"]), len(lrs))
     raise fail(owner, "schedule", "given (a spec or config), or an lr list with a value per step", None)
 
 
@@ -302,7 +316,7 @@ def load_manifest(path: str | os.PathLike[str], which: str = "fit") -> list[Run]
             raise fail("load_manifest", "curves", f"an entry for {name!r}", str(p))
         run = load_csv(p.parent / entry["file"], entry["schedule"], name=name)
         if entry.get("total_steps") is not None:
-            run = dataclasses.replace(run, total_steps=int(entry["total_steps"]))
+            run = derived(run, total_steps=int(entry["total_steps"]))
         runs.append(run)
     return runs
 

@@ -43,6 +43,14 @@ class RunFit:
     """How well a fitted law matches one run: mean, worst and final-step relative error, and R^2.
 
     Relative errors are ``|loss - predicted| / loss`` over the run's points (fractions, not percent).
+
+    Example:
+        >>> import lrplan.laws
+        >>> runs = lrplan.laws.load_manifest(lrplan.laws.example_manifest("25M"))
+        >>> law = lrplan.laws.fit(runs, law="momentum", uncertainty="none")
+        >>> d = law.report.runs[0]
+        >>> d.name, d.points, f"{d.mean_error:.3%}", round(d.r2, 4)
+        ('cosine_24000', 171, '0.064%', 0.9992)
     """
 
     name: str
@@ -67,6 +75,12 @@ class FitReport:
         uncertainty: ``"jackknife"`` (refits leaving out one run at a time), ``"bootstrap"`` (refits on
             blocks of points drawn with replacement) or ``"none"``.
         ensemble: the refits' parameters, in the law's parameter order.
+
+    Example:
+        >>> import lrplan.laws
+        >>> law = lrplan.laws.fit(lrplan.laws.load_manifest(lrplan.laws.example_manifest("25M")), law="momentum")
+        >>> law.report.uncertainty, len(law.report.ensemble), law.report.starts
+        ('jackknife', 3, 3)
     """
 
     runs: tuple[RunFit, ...] = ()
@@ -105,6 +119,13 @@ class Prediction:
     """A predicted curve with its band: ``loss`` at ``steps``, and ``low``/``high`` at ``level``.
 
     Without an uncertainty estimate (a law built by hand) ``low`` and ``high`` equal ``loss``.
+
+    Example:
+        >>> import lrplan, lrplan.laws
+        >>> law = lrplan.laws.fit(lrplan.laws.load_manifest(lrplan.laws.example_manifest("25M")), law="momentum")
+        >>> p = law.predict_band(lrplan.constant(3e-4), [20_000], level=0.9)
+        >>> bool(p.low[0] < p.loss[0] < p.high[0])
+        True
     """
 
     steps: NDArray[np.int64]
@@ -124,6 +145,12 @@ class Law:
 
     Subclasses declare their parameters with :mod:`lrplan.fields` and implement ``_curve``. ``report``
     holds the fit diagnostics and ensemble of a fitted law; it takes no part in equality or the spec.
+
+    Example:
+        >>> import lrplan.laws
+        >>> law = lrplan.laws.MomentumLaw(L0=3.07, A=0.49, alpha=0.57, C=0.4)
+        >>> isinstance(law, lrplan.laws.Law), law.parameter_names(), law.replace(C=0.5).C
+        (True, ('L0', 'A', 'alpha', 'C', 'decay'), 0.5)
     """
 
     name: ClassVar[str] = ""
