@@ -463,13 +463,13 @@ def fit(
             raise fail(owner, "uncertainty", "'bootstrap' or 'none' with fewer than 3 runs", uncertainty)
         for i in range(len(runs)):
             sub = make(coarse_runs[:i] + coarse_runs[i + 1 :])
-            refit, _ = _solve(sub, sub.from_law(best), None, None)
+            refit, _ = _solve(sub, sub.from_law(best), None, _CONVERGE)
             ensemble.append(sub.to_law(refit).params)
     elif mode == "bootstrap":
         rng = np.random.default_rng(seed)
         start = coarse.from_law(best)
         for _ in range(bootstrap):
-            refit, _ = _solve(coarse, start, _blocks(rng, coarse.data), None)
+            refit, _ = _solve(coarse, start, _blocks(rng, coarse.data), _CONVERGE)
             ensemble.append(coarse.to_law(refit).params)
     report = FitReport(
         runs=diagnose(best, original),
