@@ -52,6 +52,13 @@ from .schedules.basic import PiecewiseConstant as PiecewiseConstant
 from .schedules.basic import Polynomial as Polynomial
 from .schedules.basic import PowerLaw as PowerLaw
 from .schedules.basic import StepDecay as StepDecay
+from .schedules.batch import BatchConstant as BatchConstant
+from .schedules.batch import BatchRampup as BatchRampup
+from .schedules.batch import BatchSchedule as BatchSchedule
+from .schedules.batch import BatchSplit as BatchSplit
+from .schedules.batch import BatchSteps as BatchSteps
+from .schedules.batch import BatchSwitch as BatchSwitch
+from .schedules.clocks import PerUpdate as PerUpdate
 from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import CosineWave as CosineWave
@@ -95,6 +102,11 @@ cycle_anneal = CycleAnneal
 quantize = Quantize
 range_test_schedule = RangeTestSchedule
 plateau = Plateau
+batch_constant = BatchConstant
+batch_rampup = BatchRampup
+batch_steps = BatchSteps
+batch_switch = BatchSwitch
+per_update = PerUpdate
 
 
 __all__ = [
@@ -176,4 +188,16 @@ __all__ = [
     "suggest_lr",
     "plot_range_test",
     "__version__",
+    "BatchSchedule",
+    "BatchConstant",
+    "BatchRampup",
+    "BatchSteps",
+    "BatchSwitch",
+    "BatchSplit",
+    "PerUpdate",
+    "batch_constant",
+    "batch_rampup",
+    "batch_steps",
+    "batch_switch",
+    "per_update",
 ]
