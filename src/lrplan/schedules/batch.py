@@ -179,7 +179,7 @@ class BatchSchedule(Schedule):
         if isinstance(k, numbers.Real) and not isinstance(k, bool) and not isinstance(k, np.ndarray):
             if not math.isfinite(k):
                 raise ConfigError(f"{self.spec_name()}.samples_before: `k` must be finite. Received: k={k!r}.")
-            n = max(math.floor(k), 0)
+            n = max(int(k) if isinstance(k, numbers.Integral) else math.floor(float(k)), 0)
             u, e, b = self.phases[bisect.bisect_right(self._starts, n) - 1]
             return e + (n - u) * b
         arr = np.asarray(k)
