@@ -12,6 +12,7 @@ from torch.optim.lr_scheduler import LRScheduler
 
 from .. import ConfigError, UnknownScheduleError, from_config
 from .._validate import fail, require_int
+from ._clock import clock_state, rebase_clocks
 from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, use_tensor_lr, write
 
 STATE_FORMAT = 1
@@ -294,6 +295,7 @@ class Scheduler(LRScheduler):
         ``"plateau_state"`` when they are in use. JSON-safe; ``torch.load(weights_only=True)`` reads it."""
         plan = self._plan
         out: dict[str, Any] = {"format": STATE_FORMAT, **plan.configs(), "step": self.last_epoch}
+        out.update(clock_state(plan.schedules(self._targets[0]), self.last_epoch))  # per_update: samples consumed
         ids = plan.plateau_slots
         if ids:
             states = [dict(plan.slots[i].state or {}) for i in ids]
@@ -327,6 +329,11 @@ class Scheduler(LRScheduler):
         }
         plan = self._plan
         live = plan.configs()
+        saved, rebased = rebase_clocks(saved, live, step)  # another batch schedule: go on from the samples consumed
+        if rebased:
+            plan = self._adopt({**live, "schedule": saved["schedule"]})
+            self._use(plan)
+            live = plan.configs()
         same = saved == live
         if not same:
             if mode == "error":
