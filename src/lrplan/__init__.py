@@ -39,6 +39,13 @@ from ._ops import Ops as Ops
 from ._plateau import Plateau as Plateau
 from ._registry import register as register
 from ._registry import registered as registered
+from ._scaling import AdamScaling as AdamScaling
+from ._scaling import adamw_timescale as adamw_timescale
+from ._scaling import independent_weight_decay as independent_weight_decay
+from ._scaling import linear_scaling as linear_scaling
+from ._scaling import mup_lr_multipliers as mup_lr_multipliers
+from ._scaling import sqrt_scaling as sqrt_scaling
+from ._scaling import weight_decay_for_timescale as weight_decay_for_timescale
 from ._serialize import from_config as from_config
 from ._serialize import to_config as to_config
 from ._spec import parse as parse
@@ -200,4 +207,11 @@ __all__ = [
     "batch_steps",
     "batch_switch",
     "per_update",
+    "AdamScaling",
+    "linear_scaling",
+    "sqrt_scaling",
+    "adamw_timescale",
+    "weight_decay_for_timescale",
+    "independent_weight_decay",
+    "mup_lr_multipliers",
 ]

@@ -94,3 +94,20 @@ def test_ddp_two_processes_agree_under_a_ramp_up_and_after_a_resume(tmp_path):
     for r in ranks:
         assert r["all"][0] == r["all"][1] == expected  # every rank, every update: batch, samples and lr
         assert r["consumed"] == BEFORE.samples_before(_torch_clock_ddp.SAVE_AT)
+
+
+def test_mup_multipliers_scale_named_torch_groups():
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(3)]
+    opt = torch.optim.AdamW(
+        [
+            {"params": [params[0]], "name": "embed"},
+            {"params": [params[1]], "name": "blocks"},
+            {"params": [params[2]], "name": "head"},
+        ],
+        lr=0.0,
+    )
+    roles = {"embed": "input", "blocks": "hidden", "head": "output"}
+    sched = lrplan.torch.Scheduler(
+        opt, L.constant(1e-2), multipliers=L.mup_lr_multipliers(roles, width=1024, base_width=256)
+    )
+    assert sched.get_last_lr() == [1e-2, 2.5e-3, 2.5e-3]

@@ -7,7 +7,7 @@ Layers, bottom up (a module may import its own layer or lower ones, with no cycl
 2. ``fields``, ``_registry``, ``_spec`` (parse), ``_serialize`` (from_config)
 3. ``_compose``
 4. ``schedules/*``
-5. ``_plateau``, ``_finder``
+5. ``_plateau``, ``_finder``, ``_scaling``
 6. ``lrplan`` (the facade)
 
 A function-level import only defers an optional framework (or matplotlib); between core modules the
@@ -26,7 +26,7 @@ LAYERS = {
     **dict.fromkeys(["fields", "_registry", "_spec", "_serialize"], 2),
     "_compose": 3,
     **{f"schedules.{p.stem}": 4 for p in (SRC / "schedules").glob("*.py")},
-    **dict.fromkeys(["_plateau", "_finder"], 5),
+    **dict.fromkeys(["_plateau", "_finder", "_scaling"], 5),
     "__init__": 6,
 }
 DOCUMENTED_UPWARD = {("_base", "_compose")}
