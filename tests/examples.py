@@ -108,6 +108,26 @@ EXAMPLES: dict[str, L.Schedule] = {
     "per_update_fraction": L.per_update(
         L.cosine(init_value=1.0, decay_steps=1.0), batch=L.batch_constant(10), unit="fraction", run_samples=900
     ),
+    "infinite": L.infinite(
+        peak_value=1.0,
+        warmup_steps=10,
+        cooldown_steps=30,
+        constant_value=0.4,
+        constant_steps=40,
+        anneal_steps=20,
+        end_value=0.01,
+    ),
+    "infinite_rsqrt_like": L.infinite(
+        peak_value=1.0,
+        warmup_steps=0,
+        cooldown_steps=0,
+        constant_value=0.5,
+        constant_steps=30,
+        anneal_steps=10,
+        end_value=0.0,
+        anneal_shape="linear",
+    ),
+    "wsd_s": L.wsd_s(peak_value=1.0, warmup_steps=10, stable_steps=[30, 20, 20], decay_steps=[10, 5, 10]),
     # A plateau is a schedule too: plateau(step) is the value before any reduction (its base schedule's).
     "plateau": L.plateau(
         L.warmup(L.cosine(init_value=0.1, decay_steps=100, end_value=1e-3), steps=10), patience=2, factor=0.5

@@ -66,6 +66,10 @@ from .schedules.batch import BatchSplit as BatchSplit
 from .schedules.batch import BatchSteps as BatchSteps
 from .schedules.batch import BatchSwitch as BatchSwitch
 from .schedules.clocks import PerUpdate as PerUpdate
+from .schedules.continued import Infinite as Infinite
+from .schedules.continued import WsdS as WsdS
+from .schedules.continued import cooldown_branches as cooldown_branches
+from .schedules.continued import rewarm as rewarm
 from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.cyclic import CosineWave as CosineWave
@@ -114,6 +118,8 @@ batch_rampup = BatchRampup
 batch_steps = BatchSteps
 batch_switch = BatchSwitch
 per_update = PerUpdate
+infinite = Infinite
+wsd_s = WsdS
 
 
 __all__ = [
@@ -214,4 +220,10 @@ __all__ = [
     "weight_decay_for_timescale",
     "independent_weight_decay",
     "mup_lr_multipliers",
+    "Infinite",
+    "WsdS",
+    "infinite",
+    "wsd_s",
+    "rewarm",
+    "cooldown_branches",
 ]
