@@ -54,9 +54,12 @@ class PerUpdate(Schedule):
 
     Example:
         >>> import lrplan
-        >>> lr = lrplan.wsd(peak_value=1.0, warmup_steps=100, stable_steps=700, decay_steps=200, decay_shape="linear")
-        >>> b = lrplan.batch_rampup(start=4, increment=4, ramp_samples=200, batch_size=16)
-        >>> s = lrplan.per_update(lr, batch=b, unit="samples")
+        >>> s = lrplan.per_update(
+        ...     lrplan.wsd(peak_value=1.0, warmup_steps=100, stable_steps=700, decay_steps=200, decay_shape="linear"),
+        ...     batch=lrplan.batch_rampup(start=4, increment=4, ramp_samples=200, batch_size=16),
+        ...     unit="samples",
+        ... )
+        >>> lr, b = s.schedule, s.batch  # the schedule in samples and the batch-size schedule
         >>> s(10), b.samples_before(10), lr(b.samples_before(10))
         (0.4, 40, 0.4)
         >>> s.horizon, round(s(80), 4), s(81)
