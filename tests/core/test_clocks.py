@@ -271,3 +271,45 @@ def test_bad_arguments_are_refused_naming_them(build, message):
     with pytest.raises(L.ConfigError) as err:
         build()
     assert str(err.value) == message
+
+
+# ------------------------------------------------------------------------------ invariants
+BATCHES = st.one_of(
+    st.builds(L.batch_constant, st.integers(1, 1000)),
+    st.builds(
+        lambda s, i, n, r: L.batch_rampup(start=s, increment=i, ramp_samples=r, batch_size=s + n * i),
+        st.integers(1, 64),
+        st.integers(1, 64),
+        st.integers(0, 30),
+        st.integers(1, 100_000),
+    ),
+    st.builds(
+        lambda bounds, sizes: L.batch_steps(boundaries=sorted(set(bounds)), batch_sizes=sizes[: len(set(bounds)) + 1]),
+        st.lists(st.integers(1, 10**6), min_size=1, max_size=5),
+        st.lists(st.integers(1, 512), min_size=6, max_size=6),
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(b=BATCHES, k=st.integers(0, 10**9), frac=st.floats(0.0, 1.0, exclude_max=True))
+def test_batch_schedule_invariants(b, k, frac):
+    # each update consumes its batch: samples_before(k + 1) - samples_before(k) = b(k), an integer >= 1
+    assert b.samples_before(k + 1) - b.samples_before(k) == b(k) >= 1
+    assert b.samples_before(np.array([k]))[0] == b.samples_before(k)
+    # the continuous clock interpolates between updates, and update_at inverts it
+    at = b.samples_at(k + frac)
+    assert b.samples_before(k) <= at <= b.samples_before(k + 1)
+    assert b.update_at(b.samples_before(k)) == pytest.approx(k, rel=1e-12, abs=1e-9)
+    assert L.parse(str(b)) == b
+
+
+@settings(max_examples=40, deadline=None)
+@given(b=BATCHES, at=st.integers(0, 5_000), k=st.integers(0, 10_000))
+def test_switch_never_repeats_or_skips(b, at, k):
+    after = L.batch_constant(7)
+    s = L.batch_switch(b, after, at_update=at)
+    if k <= at:
+        assert s.samples_before(k) == b.samples_before(k)
+    else:
+        assert s.samples_before(k) == b.samples_before(at) + 7 * (k - at)

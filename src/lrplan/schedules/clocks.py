@@ -43,6 +43,8 @@ class PerUpdate(Schedule):
     are exact in float64), so a schedule keeps its meaning in data whatever the batch-size schedule:
     under two batch schedules, the values agree bit for bit wherever the samples consumed coincide.
     The horizon, breakpoints and continuity points are the schedule's, mapped back to updates.
+    Frameworks that evaluate in float32 (``jax.jit`` without x64, ``keras.ops``) hold samples exactly
+    only up to :math:`2^{24}`; the torch adapter and NumPy evaluate in float64.
 
     Args:
         schedule: the schedule :math:`f`, written in ``unit``.
