@@ -174,6 +174,8 @@ def test_samples_before_types_and_bounds():
     assert b.samples_at(np.array([0.5, 2.0])).tolist() == [1.5, 6.0]
     with pytest.raises(ValueError, match="must be finite"):
         b.samples_before(float("inf"))
+    with pytest.raises(ValueError, match="must be finite"):
+        b.samples_before(np.array([1.0, np.nan]))
 
 
 # ------------------------------------------------------------------------------ data loaders

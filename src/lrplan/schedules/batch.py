@@ -187,6 +187,10 @@ class BatchSchedule(Schedule):
             raise ConfigError(
                 f"{self.spec_name()}.samples_before: `k` must be numbers. Received an array of {arr.dtype}."
             )
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise ConfigError(
+                f"{self.spec_name()}.samples_before: `k` must be finite. Received an array with NaN or inf."
+            )
         n = np.maximum(np.floor(arr).astype(np.int64) if arr.dtype.kind == "f" else arr.astype(np.int64), 0)
         us, es, bs = self._table
         j = np.searchsorted(us, n, side="right") - 1
