@@ -83,6 +83,51 @@ EXAMPLES: dict[str, L.Schedule] = {
         init_value=1.0, decay_steps=10, end_value=0.1, period_mult=2.0, peak_decay=0.5
     ),
     "polynomial_cycle": L.polynomial_cycle(init_value=1.0, end_value=0.1, decay_steps=15, power=2.0),
+    "batch_constant": L.batch_constant(8),
+    "batch_rampup": L.batch_rampup(start=4, increment=4, ramp_samples=200, batch_size=16),
+    "batch_steps_tokens": L.batch_steps(
+        boundaries=[1024, 4096], batch_sizes=[2, 4, 8], unit="tokens", sequence_length=64
+    ),
+    "batch_switch": L.batch_switch(
+        L.batch_rampup(start=2, increment=2, ramp_samples=60, batch_size=8), L.batch_constant(6), at_update=20
+    ),
+    # a schedule written in samples (or tokens, epochs, fractions of the run) evaluated at optimizer updates
+    "per_update_samples": L.per_update(
+        L.wsd(peak_value=1.0, warmup_steps=100, stable_steps=700, decay_steps=200, decay_shape="linear"),
+        batch=L.batch_rampup(start=4, increment=4, ramp_samples=200, batch_size=16),
+    ),
+    "per_update_tokens": L.per_update(
+        L.warmup(L.cosine(init_value=3e-4, decay_steps=60_000, end_value=3e-5), steps=6_000),
+        batch=L.batch_steps(boundaries=[300], batch_sizes=[4, 12]),
+        unit="tokens",
+        sequence_length=128,
+    ),
+    "per_update_epochs": L.per_update(
+        L.step_decay(init_value=0.1, decay_rate=0.1, decay_steps=3), batch=32, unit="epochs", dataset_size=500
+    ),
+    "per_update_fraction": L.per_update(
+        L.cosine(init_value=1.0, decay_steps=1.0), batch=L.batch_constant(10), unit="fraction", run_samples=900
+    ),
+    "infinite": L.infinite(
+        peak_value=1.0,
+        warmup_steps=10,
+        cooldown_steps=30,
+        constant_value=0.4,
+        constant_steps=40,
+        anneal_steps=20,
+        end_value=0.01,
+    ),
+    "infinite_rsqrt_like": L.infinite(
+        peak_value=1.0,
+        warmup_steps=0,
+        cooldown_steps=0,
+        constant_value=0.5,
+        constant_steps=30,
+        anneal_steps=10,
+        end_value=0.0,
+        anneal_shape="linear",
+    ),
+    "wsd_s": L.wsd_s(peak_value=1.0, warmup_steps=10, stable_steps=[30, 20, 20], decay_steps=[10, 5, 10]),
     # A plateau is a schedule too: plateau(step) is the value before any reduction (its base schedule's).
     "plateau": L.plateau(
         L.warmup(L.cosine(init_value=0.1, decay_steps=100, end_value=1e-3), steps=10), patience=2, factor=0.5

@@ -38,6 +38,13 @@ from ._errors import UnknownScheduleError as UnknownScheduleError
 from ._ops import Ops as Ops
 from ._registry import register as register
 from ._registry import registered as registered
+from ._scaling import AdamScaling as AdamScaling
+from ._scaling import adamw_timescale as adamw_timescale
+from ._scaling import independent_weight_decay as independent_weight_decay
+from ._scaling import linear_scaling as linear_scaling
+from ._scaling import mup_lr_multipliers as mup_lr_multipliers
+from ._scaling import sqrt_scaling as sqrt_scaling
+from ._scaling import weight_decay_for_timescale as weight_decay_for_timescale
 from ._serialize import from_config as from_config
 from ._serialize import to_config as to_config
 from ._spec import parse as parse
@@ -51,6 +58,17 @@ from .schedules.basic import PiecewiseConstant as PiecewiseConstant
 from .schedules.basic import Polynomial as Polynomial
 from .schedules.basic import PowerLaw as PowerLaw
 from .schedules.basic import StepDecay as StepDecay
+from .schedules.batch import BatchConstant as BatchConstant
+from .schedules.batch import BatchRampup as BatchRampup
+from .schedules.batch import BatchSchedule as BatchSchedule
+from .schedules.batch import BatchSplit as BatchSplit
+from .schedules.batch import BatchSteps as BatchSteps
+from .schedules.batch import BatchSwitch as BatchSwitch
+from .schedules.clocks import PerUpdate as PerUpdate
+from .schedules.continued import Infinite as Infinite
+from .schedules.continued import WsdS as WsdS
+from .schedules.continued import cooldown_branches as cooldown_branches
+from .schedules.continued import rewarm as rewarm
 from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
@@ -78,6 +96,13 @@ clip = Clip
 shift = Shift
 cooldown = Cooldown
 quantize = Quantize
+batch_constant = BatchConstant
+batch_rampup = BatchRampup
+batch_steps = BatchSteps
+batch_switch = BatchSwitch
+per_update = PerUpdate
+infinite = Infinite
+wsd_s = WsdS
 
 # Loaded on first use, so that `import lrplan` stays cheap (benchmarks/import_time.py): the restart and
 # periodic families, reduce-on-plateau and the range test. parse() and from_config() find their
@@ -221,4 +246,29 @@ __all__ = [
     "suggest_lr",
     "plot_range_test",
     "__version__",
+    "BatchSchedule",
+    "BatchConstant",
+    "BatchRampup",
+    "BatchSteps",
+    "BatchSwitch",
+    "BatchSplit",
+    "PerUpdate",
+    "batch_constant",
+    "batch_rampup",
+    "batch_steps",
+    "batch_switch",
+    "per_update",
+    "AdamScaling",
+    "linear_scaling",
+    "sqrt_scaling",
+    "adamw_timescale",
+    "weight_decay_for_timescale",
+    "independent_weight_decay",
+    "mup_lr_multipliers",
+    "Infinite",
+    "WsdS",
+    "infinite",
+    "wsd_s",
+    "rewarm",
+    "cooldown_branches",
 ]

@@ -16,6 +16,7 @@ from torch.optim.lr_scheduler import ChainedScheduler, LRScheduler, SequentialLR
 
 from .. import ConfigError, LrplanError, UnknownScheduleError, from_config
 from .._validate import require_int
+from ._clock import clock_state, rebase_clocks
 from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, refuse, use_tensor_lr, write
 from ._state import STATE_FORMAT, WHERE, check_layout, check_step, diff, plateau_states
 
@@ -350,6 +351,7 @@ class Scheduler(LRScheduler):
         ``"plateau_state"`` when they are in use. JSON-safe; ``torch.load(weights_only=True)`` reads it."""
         plan = self._plan
         out: dict[str, Any] = {"format": STATE_FORMAT, **plan.configs(), "step": self.last_epoch}
+        out.update(clock_state(plan.schedules(self._targets[0]), self.last_epoch))  # per_update: samples consumed
         ids = plan.plateau_slots
         if ids:
             states = [dict(plan.slots[i].state or {}) for i in ids]
@@ -378,6 +380,10 @@ class Scheduler(LRScheduler):
         }
         plan = self._plan
         live = plan.configs()
+        saved, rebased = rebase_clocks(saved, live, step)  # another batch schedule: go on from the samples consumed
+        if rebased:  # taken below with the rest of the state, as a whole
+            plan = self._adopt({**live, "schedule": saved["schedule"]})
+            live = plan.configs()
         same = saved == live
         if not same and mode == "error":
             raise ConfigError(self._mismatch_message(saved, live))

@@ -1,6 +1,6 @@
 """Built-in studies: ``quick`` (the demo) and CPU-sized reproductions of published claims.
 
-One module per experiment (:mod:`~lrplan.lab.studies.quick`, ``e1`` ... ``e4``), what they share in
+One module per experiment (:mod:`~lrplan.lab.studies.quick`, ``e1`` ... ``e5``), what they share in
 :mod:`~lrplan.lab.studies.base`, and here the registry of built-ins.
 
 Each built-in states its expectation, checks it on the records, and reports the regime it ran in
@@ -20,11 +20,14 @@ project's quality anchors (§5-§6):
   budget (Smith 2017, arXiv:1506.01186; Smith & Topin, arXiv:1708.07120). Two stages, 5 seeds.
 * ``e4``: digits MLP, SGD-momentum / Adam / AdaGrad / RMSProp x 7 schedules, 1500 steps. Descriptive:
   digits saturates, so accuracy differences are about seed noise.
+* ``e5``: digits MLP, Adam at 4x the batch (same epochs): the square-root rule (``lrplan.sqrt_scaling``)
+  vs the unchanged and a re-tuned learning rate, paired over 3 seeds (Malladi et al. 2022,
+  arXiv:2205.10287). Two stages. Descriptive.
 
 Example:
     >>> from lrplan.lab import studies
     >>> sorted(studies.builtins())
-    ['e1', 'e2', 'e3', 'e4', 'quick']
+    ['e1', 'e2', 'e3', 'e4', 'e5', 'quick']
     >>> st = studies.first_stage("quick")
     >>> len(st.runs()), st.steps
     (16, 200)
@@ -41,7 +44,7 @@ from ..errors import LabError
 from ..store import Store
 from ..study import Study, study_from_dict
 from ..sweep import run_study
-from . import e1, e2, e3, e4, quick
+from . import e1, e2, e3, e4, e5, quick
 from .base import Builtin, Claim
 from .e3 import RANGE_TEST, analyse_range_test
 
@@ -56,7 +59,7 @@ __all__ = [
     "RANGE_TEST",
 ]
 
-_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4)}
+_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5)}
 
 
 def builtins() -> dict[str, Builtin]:
