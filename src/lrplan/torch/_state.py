@@ -22,7 +22,7 @@ nested 64 deep is about 130 levels), and shallow enough that comparing, printing
 stays far from Python's recursion limit."""
 
 WHERE = f"{OWNER}.load_state_dict"
-KEYS = ("format", "schedule", "step", "multipliers", "hyperparams", "plateau_state")
+KEYS = ("format", "schedule", "step", "multipliers", "hyperparams", "plateau_state", "consumed_samples")
 
 
 def check_layout(state: Any) -> None:
