@@ -99,7 +99,14 @@ def linear_scaling(
 
 @dataclasses.dataclass(frozen=True)
 class AdamScaling:
-    """Adam's hyperparameters after :func:`sqrt_scaling`: ``lr`` (a number or a schedule), ``betas`` and ``eps``."""
+    """Adam's hyperparameters after :func:`sqrt_scaling`: ``lr`` (a number or a schedule), ``betas`` and ``eps``.
+
+    Example:
+        >>> import lrplan
+        >>> r = lrplan.sqrt_scaling(1e-3, batch_size=1024, base_batch_size=256)
+        >>> isinstance(r, lrplan.AdamScaling), r.lr, r.eps
+        (True, 0.002, 5e-09)
+    """
 
     lr: float | Schedule
     betas: tuple[float, float]

@@ -54,6 +54,13 @@ class BatchSplit:
     ``accumulation_steps`` forward/backward passes of ``micro_batch_size`` samples
     (``per_rank = micro_batch_size * accumulation_steps`` samples) before the optimizer step. Samples
     ``[samples_before, samples_before + global_batch)`` of the data stream belong to this update.
+
+    Example:
+        >>> import lrplan
+        >>> b = lrplan.batch_rampup(start=32, increment=32, ramp_samples=2_000_000, batch_size=512)
+        >>> sp = b.split(10, world_size=4, micro_batch_size=8)
+        >>> sp.global_batch, sp.samples_before, sp.accumulation_steps, sp.per_rank
+        (32, 320, 1, 8)
     """
 
     update: int
