@@ -11,7 +11,7 @@ import pytest
 
 import lrplan
 import lrplan.laws as L
-from lrplan.laws._cli import main
+from lrplan.laws.cli import main
 
 MANIFEST = str(L.example_manifest("25M"))
 COSINE = "warmup(cosine(init_value=3e-4, decay_steps=21840, end_value=3e-5), steps=2160)"

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._checks import fail, require_choice
+from ._kernel import momentum_area
 from ._runs import Run, derived
 from ._values import LAWS, FitReport, Law, MomentumLaw, MultiPowerLaw, RunFit
 
@@ -257,8 +258,6 @@ class _Momentum(_Problem):
 
     def __init__(self, data: _Data, decay: float) -> None:
         super().__init__(data)
-        from ._kernel import momentum_area
-
         self.decay = decay
         self.s2 = np.concatenate([momentum_area(x, decay)[s] for x, s in zip(data.lrs, data.steps, strict=True)])
 

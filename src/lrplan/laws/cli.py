@@ -14,7 +14,7 @@ Inputs:
   YAML files and presets).
 
 Example:
-    >>> from lrplan.laws._cli import main
+    >>> from lrplan.laws.cli import main
     >>> main(["transfer", "3e-4", "cosine(init_value=1.0, decay_steps=1000)", "cosine(init_value=1.0, decay_steps=4000)"])
     0.00015027632
     0
