@@ -13,7 +13,9 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from ..laws.cli import add_commands as add_law_commands
 from . import _commands
+from ._resolve import resolve
 from ._term import error, guarded
 
 __all__ = ["app", "run"]
@@ -167,6 +169,10 @@ def demo(
     Inverse square root with a constant phase (T5) or after a warmup (Transformer), linear to a floor, power law, exponential, step decay and inverse time, all from 0.01.
     """
     _exit(_commands.demo(out, steps, height))
+
+
+# ------------------------------------------------------------------------------------- loss-curve laws
+add_law_commands(app, resolve=resolve)  # fit, predict, optimize, transfer (SciPy is imported when one fits)
 
 
 # ------------------------------------------------------------------------------------- lab, running

@@ -207,6 +207,9 @@ def guarded(command: Callable[[], int]) -> int:
     except OSError as exc:
         error(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}.")
         return 2
+    except ImportError as exc:  # a missing extra (e.g. SciPy for `lrplan fit`): its install hint, one line
+        error(str(exc).splitlines()[0] if str(exc) else f"{exc.name} is not installed.")
+        return 2
     except (ArithmeticError, RecursionError, MemoryError) as exc:  # input beyond what can be computed
         error(f"the input is too large to handle ({type(exc).__name__}: {exc}).")
         return 2

@@ -35,7 +35,7 @@ import typer
 from .. import LrplanError, Schedule, from_config, parse
 from ._fit import fit
 from ._optimize import FAMILIES, optimize
-from ._runs import Run, load_csv, load_json, load_lab, load_manifest
+from ._runs import Run, example_manifest, load_csv, load_json, load_lab, load_manifest
 from ._transfer import transfer_lr
 from ._values import Law, law_from_config, parse_law
 
@@ -70,7 +70,9 @@ def load_runs(
     runs: list[Run] = []
     for text in paths:
         path = Path(text)
-        if path.is_dir():
+        if text in ("example:25M", "example:100M"):  # the curves shipped with lrplan
+            runs += load_manifest(example_manifest(text.split(":", 1)[1]), which)
+        elif path.is_dir():
             manifest = path / "manifest.json"
             runs += load_manifest(manifest, which) if manifest.is_file() else load_lab(path, metric)
         elif path.suffix.lower() == ".csv":
@@ -99,7 +101,13 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _fit(
-    runs: Annotated[list[str], typer.Argument(metavar="RUN...", help="Runs: CSV, JSON, manifest or lab records.")],
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RUN...",
+            help="Runs: CSV, JSON, manifest, lab records, or example:25M / example:100M (the shipped curves).",
+        ),
+    ],
     output: Annotated[str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the law as JSON.")] = None,
     law: Annotated[str, typer.Option(metavar="NAME", help="multi_power or momentum.")] = "multi_power",
     schedule: Annotated[
