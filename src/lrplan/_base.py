@@ -30,6 +30,7 @@ FORMAT = 1
 """Version of the config layout; :func:`lrplan.from_config` refuses newer versions."""
 
 _INF = math.inf
+_NO_STEP: Any = object()  # the step Keras does not pass when it calls a bare schedule
 
 # Hook names of the first release, mapped to the names of the contract for subclasses written before it.
 _RENAMED = {"_f": "formula", "_check": "validate"}
@@ -209,7 +210,7 @@ class Schedule:
         """
         return self.formula(ops.maximum(ops.asfloat(step), 0.0), ops)
 
-    def __call__(self, step: Any) -> Any:
+    def __call__(self, step: Any = _NO_STEP) -> Any:
         kind = type(step)
         if kind is int:
             return self.python_formula(float(step) if step > 0 else 0.0)
@@ -219,6 +220,12 @@ class Schedule:
 
     def _call_other(self, step: Any) -> Any:
         """``schedule(step)`` for anything but a non-negative int or finite float >= 0."""
+        if step is _NO_STEP:  # Keras calls a plain callable learning rate with no argument
+            raise StepError(
+                f"{self.spec_name()}: a schedule is called with the step: schedule(step). Keras optimizers "
+                "call a plain callable learning rate without one: wrap the schedule, "
+                "keras.optimizers.Adam(learning_rate=lrplan.keras.Schedule(schedule))."
+            )
         if isinstance(step, (bool, str)):
             raise StepError(f"{self.spec_name()}: a step must be a number. Received: step={step!r}.")
         if isinstance(step, (int, float)):
