@@ -5,7 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: demo test lint typecheck bench docs clean
+MATHJAX := docs/vendor/mathjax/tex-svg.js
+
+.PHONY: demo test lint typecheck bench docs images clean
 
 $(STAMP): pyproject.toml requirements/dev.txt requirements/constraints.txt requirements/nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,14 +28,28 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck docs
 	$(PY) -m pytest -n $(JOBS) -q
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
-docs: $(STAMP)
+# The docs site (mkdocs-material + mkdocstrings), built in strict mode: a warning, a broken link or a missing
+# reference fails. MathJax is served from the site itself (fetched once from the npm registry), so pages
+# render with no network.
+$(MATHJAX):
+	mkdir -p build/npm $(dir $(MATHJAX))
+	cd build/npm && npm pack --silent mathjax@3.2.2 >/dev/null
+	tar -xzf build/npm/mathjax-3.2.2.tgz -C build/npm package/es5/tex-svg.js
+	cp build/npm/package/es5/tex-svg.js $@
+
+docs: $(STAMP) $(MATHJAX)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+# Redraw the gallery pictures and the API pages after adding a schedule.
+images: $(STAMP)
 	$(PY) docs/build_images.py
+	$(PY) docs/build_api_pages.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

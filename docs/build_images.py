@@ -1,4 +1,4 @@
-"""Draw the docs pictures: docs/images/<name>.png for every registered schedule, docs/images/seeds.png,
+"""Draw the docs pictures: docs/images/<name>.png for every registered schedule, docs/images/demo.png,
 and the page that shows them, docs/gallery.md.
 
 Each picture is drawn by the same function that drives training. A built-in schedule is drawn from the
@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # draw with this tree's lrplan
 
 import lrplan  # noqa: E402
-from lrplan.cli import SEED_STEPS, SEEDS, auto_steps  # noqa: E402
-from lrplan.plot import save_plot  # noqa: E402
+from lrplan.cli import DEMO_SCHEDULES, DEMO_STEPS, auto_steps  # noqa: E402
+from lrplan.plot import distinct_labels, save_plot  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 GALLERY = ROOT / "docs" / "gallery.md"
@@ -130,7 +130,9 @@ def docstring_example(name: str, cls: type) -> str | None:
 
 def summary(cls: type) -> str:
     first = (inspect.getdoc(cls) or "").strip().split("\n", 1)[0]
-    first = re.sub(r":\w+:`([^`]*)`", r"$\1$", first)
+    first = re.sub(r":math:`([^`]*)`", r"$\1$", first)
+    first = re.sub(r":\w+:`~?([^`]*)`", r"`\1`", first)
+    first = re.sub(r"\s*\(seeds? [\d, and]+\)", "", first)  # internal bookkeeping, not for readers
     return first.replace("``", "`")
 
 
@@ -153,16 +155,19 @@ def main() -> None:
         "Reproduce any picture in the terminal with `lrplan show '<spec>'`, or as an image with",
         "`lrplan plot '<spec>' -o curve.png`.",
         "",
-        "## The seeds' schedules",
+        "## Seven classic schedules",
         "",
-        "![The seeds' schedules overlaid](images/seeds.png)",
+        "![Seven classic learning-rate schedules overlaid](images/demo.png)",
         "",
-        "`lrplan demo` shows each of them in the terminal and writes this picture to `out/seeds.png`.",
+        "Inverse square root (with a constant phase, as T5, or after a linear warmup, as the Transformer),",
+        "linear decay to a floor, a power law, exponential decay, step decay and inverse time (1/t), all",
+        "from 0.01. `lrplan demo` shows each of them in the terminal and writes this picture to",
+        "`out/schedules.png`.",
         "",
     ]
-    seeds = IMAGES / "seeds.png"
-    save_plot(SEEDS, SEED_STEPS, seeds, size=(800, 400), title="The seeds' schedules")
-    quantize(seeds)
+    demo = IMAGES / "demo.png"
+    save_plot(DEMO_SCHEDULES, DEMO_STEPS, demo, size=(800, 400), title="Seven classic learning-rate schedules from 0.01")
+    quantize(demo)
     for name, cls in lrplan.registered().items():
         specs = REPRESENTATIVE.get(name)
         if specs is None:
@@ -174,32 +179,14 @@ def main() -> None:
         schedules = [lrplan.parse(s) for s in specs]
         steps = auto_steps(*schedules)
         path = IMAGES / f"{name}.png"
-        if len(schedules) == 1:
-            save_plot(schedules, steps, path, size=SIZE, title=name)
-        else:
-            labels = [_label(s, specs[0]) for s in specs]
-            save_plot(schedules, steps, path, size=SIZE, title=name, labels=labels)
+        labels = distinct_labels(schedules, width=60)  # the page lists the full specs under the picture
+        save_plot(schedules, steps, path, size=SIZE, title=name, labels=labels)
         quantize(path)
         lines += [f"## `{name}`", "", summary(cls), "", f"![{name}](images/{name}.png)", "", "```text"]
         lines += [*specs, "```", ""]
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
     GALLERY.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
-    print(f"wrote {GALLERY.relative_to(ROOT)} and {seeds.relative_to(ROOT)}")
-
-
-def _label(spec: str, first: str, width: int = 60) -> str:
-    """A legend label: the spec, shortened to what differs from the first one when it is long."""
-    if len(spec) <= width:
-        return spec
-    if spec != first:
-        base = ast.parse(first, mode="eval").body
-        node = ast.parse(spec, mode="eval").body
-        if isinstance(base, ast.Call) and isinstance(node, ast.Call):
-            known = {ast.unparse(k) for k in base.keywords}
-            extra = [ast.unparse(k) for k in node.keywords if ast.unparse(k) not in known]
-            if extra:
-                return f"{ast.unparse(node.func)}(..., {', '.join(extra)})"
-    return spec[: width - 1] + "…"
+    print(f"wrote {GALLERY.relative_to(ROOT)} and {demo.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

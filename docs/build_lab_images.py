@@ -1,7 +1,8 @@
 """Make docs/images/lab_<study>.png from the report of a finished built-in study.
 
-The report's figures of the study's last stage (one per task, side by side) are joined, scaled down
-and stored with a 64-colour palette, so each picture stays well under 80 KB.
+The report's figures of the study's last stage (one per task, side by side; the report embeds them
+as ``data:`` URIs named by ``data-figure="<task>-<steps>"``) are joined, scaled down and stored with
+a 64-colour palette, so each picture stays well under 80 KB.
 
     lrplan lab run e1 --out /tmp/lab-e1
     python docs/build_lab_images.py /tmp/lab-e1 [/tmp/lab-e2 ...]
@@ -9,7 +10,10 @@ and stored with a 64-colour palette, so each picture stays well under 80 KB.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -29,10 +33,11 @@ def build(folder: Path) -> Path:
     manifest = json.loads((folder / "study.json").read_text())
     name = manifest.get("builtin") or manifest["study"]["name"]
     steps = manifest["study"]["steps"]
-    figures = sorted(report.parent.glob(f"*-{steps}.png"), reverse=True)  # e2: pre-LN left, post-LN right
+    embedded = dict(re.findall(r'<img data-figure="([^"]+)" src="data:image/png;base64,([^"]+)"', report.read_text()))
+    figures = sorted((name for name in embedded if name.endswith(f"-{steps}")), reverse=True)  # e2: pre-LN left
     if not figures:
         raise SystemExit(f"{folder}: the report has no figure for {steps} steps")
-    parts = [Image.open(f).convert("RGB") for f in figures]
+    parts = [Image.open(io.BytesIO(base64.b64decode(embedded[f]))).convert("RGB") for f in figures]
     parts = [p.resize((round(p.width * HEIGHT / p.height), HEIGHT), Image.LANCZOS) for p in parts]
     joined = Image.new("RGB", (sum(p.width for p in parts), HEIGHT), "white")
     x = 0
@@ -40,11 +45,11 @@ def build(folder: Path) -> Path:
     for p, f in zip(parts, figures, strict=True):
         joined.paste(p, (x, 0))
         if len(parts) > 1:  # name each panel by its task (the report's file name without the steps)
-            draw.text((x + 8, 6), f.stem.rsplit("-", 1)[0], fill="black", font_size=16)
+            draw.text((x + 8, 6), f.rsplit("-", 1)[0], fill="black", font_size=16)
         x += p.width
     out = IMAGES / f"lab_{name}.png"
     joined.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
-    print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB from {', '.join(f.name for f in figures)}")
+    print(f"{out.relative_to(ROOT)}: {out.stat().st_size / 1024:.0f} KB from {', '.join(figures)}")
     return out
 
 

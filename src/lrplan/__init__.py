@@ -14,6 +14,10 @@ Example:
     True
 """
 
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
 from . import fields as fields
 from ._base import Derived as Derived
 from ._base import Schedule as Schedule
@@ -31,12 +35,7 @@ from ._errors import LrplanError as LrplanError
 from ._errors import SpecError as SpecError
 from ._errors import StepError as StepError
 from ._errors import UnknownScheduleError as UnknownScheduleError
-from ._finder import RangeTestSchedule as RangeTestSchedule
-from ._finder import Suggestion as Suggestion
-from ._finder import plot_range_test as plot_range_test
-from ._finder import suggest_lr as suggest_lr
 from ._ops import Ops as Ops
-from ._plateau import Plateau as Plateau
 from ._registry import register as register
 from ._registry import registered as registered
 from ._scaling import AdamScaling as AdamScaling
@@ -72,13 +71,6 @@ from .schedules.continued import cooldown_branches as cooldown_branches
 from .schedules.continued import rewarm as rewarm
 from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import OneCycle as OneCycle
-from .schedules.cyclic import CosineWave as CosineWave
-from .schedules.cyclic import Cyclic as Cyclic
-from .schedules.cyclic import PolynomialCycle as PolynomialCycle
-from .schedules.restarts import CosineHardRestarts as CosineHardRestarts
-from .schedules.restarts import CosineRestarts as CosineRestarts
-from .schedules.restarts import CosineRestartsFixedFloor as CosineRestartsFixedFloor
-from .schedules.restarts import CycleAnneal as CycleAnneal
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
 from .schedules.wsd import Wsd as Wsd
 
@@ -94,11 +86,7 @@ inverse_time = InverseTime
 piecewise_constant = PiecewiseConstant
 inverse_sqrt = InverseSqrt
 cosine = Cosine
-cosine_restarts = CosineRestarts
 one_cycle = OneCycle
-cyclic = Cyclic
-cosine_restarts_fixed_floor = CosineRestartsFixedFloor
-polynomial_cycle = PolynomialCycle
 wsd = Wsd
 warmup = Warmup
 join = Join
@@ -107,12 +95,7 @@ product = Product
 clip = Clip
 shift = Shift
 cooldown = Cooldown
-cosine_wave = CosineWave
-cosine_hard_restarts = CosineHardRestarts
-cycle_anneal = CycleAnneal
 quantize = Quantize
-range_test_schedule = RangeTestSchedule
-plateau = Plateau
 batch_constant = BatchConstant
 batch_rampup = BatchRampup
 batch_steps = BatchSteps
@@ -120,6 +103,68 @@ batch_switch = BatchSwitch
 per_update = PerUpdate
 infinite = Infinite
 wsd_s = WsdS
+
+# Loaded on first use, so that `import lrplan` stays cheap (benchmarks/import_time.py): the restart and
+# periodic families, reduce-on-plateau and the range test. parse() and from_config() find their
+# schedules through the registry, which loads them the same way.
+_DEFERRED: dict[str, tuple[str, str]] = {
+    **{
+        name: ("schedules.restarts", cls)
+        for cls, alias in [
+            ("CosineRestarts", "cosine_restarts"),
+            ("CosineRestartsFixedFloor", "cosine_restarts_fixed_floor"),
+            ("CosineHardRestarts", "cosine_hard_restarts"),
+            ("CycleAnneal", "cycle_anneal"),
+        ]
+        for name in (cls, alias)
+    },
+    **{
+        name: ("schedules.cyclic", cls)
+        for cls, alias in [("Cyclic", "cyclic"), ("CosineWave", "cosine_wave"), ("PolynomialCycle", "polynomial_cycle")]
+        for name in (cls, alias)
+    },
+    **{name: ("_plateau", "Plateau") for name in ("Plateau", "plateau")},
+    **{name: ("_finder", "RangeTestSchedule") for name in ("RangeTestSchedule", "range_test_schedule")},
+    **{name: ("_finder", name) for name in ("Suggestion", "suggest_lr", "plot_range_test")},
+}
+
+if _TYPE_CHECKING:
+    from ._finder import RangeTestSchedule as RangeTestSchedule
+    from ._finder import Suggestion as Suggestion
+    from ._finder import plot_range_test as plot_range_test
+    from ._finder import suggest_lr as suggest_lr
+    from ._plateau import Plateau as Plateau
+    from .schedules.cyclic import CosineWave as CosineWave
+    from .schedules.cyclic import Cyclic as Cyclic
+    from .schedules.cyclic import PolynomialCycle as PolynomialCycle
+    from .schedules.restarts import CosineHardRestarts as CosineHardRestarts
+    from .schedules.restarts import CosineRestarts as CosineRestarts
+    from .schedules.restarts import CosineRestartsFixedFloor as CosineRestartsFixedFloor
+    from .schedules.restarts import CycleAnneal as CycleAnneal
+
+    cosine_restarts = CosineRestarts
+    cosine_restarts_fixed_floor = CosineRestartsFixedFloor
+    cosine_hard_restarts = CosineHardRestarts
+    cycle_anneal = CycleAnneal
+    cyclic = Cyclic
+    cosine_wave = CosineWave
+    polynomial_cycle = PolynomialCycle
+    plateau = Plateau
+    range_test_schedule = RangeTestSchedule
+
+
+def __getattr__(name: str) -> _Any:
+    try:
+        module, attribute = _DEFERRED[name]
+    except KeyError:
+        raise AttributeError(f"module 'lrplan' has no attribute {name!r}") from None
+    value = getattr(_importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_DEFERRED))
 
 
 __all__ = [

@@ -32,10 +32,10 @@ FORMAT = 1
 _INF = math.inf
 
 # Hook names of the first release, mapped to the names of the contract for subclasses written before it.
-_RENAMED = {"_f": "formula", "_check": "validate", "_scalar": "python_formula"}
+_RENAMED = {"_f": "formula", "_check": "validate"}
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)
 class Schedule:
     r"""Base class of every schedule: a frozen, keyword-only dataclass of hyperparameters.
 
@@ -57,7 +57,8 @@ class Schedule:
     * declare every hyperparameter as a field with :mod:`lrplan.fields` and decorate the class with
       :func:`lrplan.fields.schedule_dataclass`; the field checks run once, after construction, so
       an invalid schedule cannot exist. A subclass does not define ``__init__`` or
-      ``__post_init__`` (that would skip the checks): defining either raises ``TypeError``;
+      ``__post_init__`` (that would skip the checks): defining either raises ``TypeError``, as
+      does building an instance of a class whose fields lack the dataclass decorator;
     * implement :meth:`formula` ``(self, s, ops)``, the value at a float step ``s >= 0`` written with
       the operations of ``ops`` (see :class:`~lrplan.Ops`);
     * optionally :meth:`validate` for checks across fields (raise :meth:`config_error`; build
@@ -105,10 +106,16 @@ class Schedule:
                     f"{cls.__qualname__}.{old} is read as {new}(); rename it.", DeprecationWarning, stacklevel=2
                 )
                 setattr(cls, new, body[old])
-        if "_scalar" not in body:
-            setattr(cls, "_scalar", cls.python_formula)  # python_formula's first name, read by the torch adapter  # noqa: B010
 
     def __post_init__(self) -> None:
+        cls = self.__class__
+        if "__dataclass_fields__" not in cls.__dict__ and any(
+            isinstance(v, dataclasses.Field) for v in cls.__dict__.values()
+        ):
+            raise TypeError(
+                f"{cls.__qualname__}: its fields are not dataclass fields, so they would never be checked: "
+                "decorate the class with @lrplan.fields.schedule_dataclass."
+            )
         owner = self.spec_name()
         fields = dataclasses.fields(self)
         for f in fields:
@@ -189,8 +196,6 @@ class Schedule:
         """
         return float(self.formula(s, PY))
 
-    _scalar = python_formula
-
     def evaluate(self, step: Any, ops: Ops) -> Any:
         """The value at ``step`` computed with ``ops`` (any framework). Never raises on a value.
 
@@ -268,6 +273,16 @@ class Schedule:
             ()
         """
         return ()
+
+    # Equality and hashing over the fields, written once here rather than generated for every class
+    # (``schedule_dataclass`` passes ``eq=False``), which halves what ``import lrplan`` spends on classes.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _values(self) == _values(other)  # type: ignore[arg-type]
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, _values(self)))
 
     def __str__(self) -> str:
         return format_spec(self)
@@ -355,6 +370,18 @@ class Derived(Schedule):
 
     def continuous_at(self) -> tuple[float, ...]:
         return self.definition.continuous_at()
+
+
+_COMPARED: dict[type[Schedule], tuple[str, ...]] = {}
+
+
+def _values(schedule: Schedule) -> tuple[Any, ...]:
+    """The values of the fields that equality compares, in order."""
+    cls = schedule.__class__
+    names = _COMPARED.get(cls)
+    if names is None:
+        names = _COMPARED[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+    return tuple([getattr(schedule, name) for name in names])
 
 
 # ---------------------------------------------------------------------------------------- spec writer

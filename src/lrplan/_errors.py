@@ -6,7 +6,19 @@ __all__ = ["LrplanError", "ConfigError", "SpecError", "UnknownScheduleError", "S
 
 
 class LrplanError(Exception):
-    """Base class of every error raised by lrplan."""
+    """Base class of every error raised by lrplan.
+
+    Every lrplan error about a value is also a :class:`ValueError` (or, for unknown names, a
+    :class:`KeyError`), so ``except ValueError`` keeps working; ``except lrplan.LrplanError`` catches them all.
+
+    Example:
+        >>> import lrplan
+        >>> try:
+        ...     lrplan.parse("cosine(init_value=1.0)")
+        ... except lrplan.LrplanError as err:
+        ...     print(type(err).__name__, isinstance(err, ValueError))
+        SpecError True
+    """
 
 
 class ConfigError(LrplanError, ValueError):
@@ -26,7 +38,16 @@ class ConfigError(LrplanError, ValueError):
 
 
 class StepError(LrplanError, ValueError):
-    """A Python step that no schedule can be evaluated at (NaN, infinite, or not a number)."""
+    """A Python step that no schedule can be evaluated at (NaN, infinite, or not a number).
+
+    Example:
+        >>> import lrplan
+        >>> try:
+        ...     lrplan.constant(0.1)(float("nan"))
+        ... except lrplan.StepError as err:
+        ...     print(err)
+        constant: a step must not be NaN. Received: step=nan.
+    """
 
 
 class SpecError(LrplanError, ValueError):
@@ -34,6 +55,16 @@ class SpecError(LrplanError, ValueError):
 
     ``column`` is the 0-based offset of the offending text, ``text`` the whole spec; ``str(error)``
     shows the text with a caret under the column, like a compiler.
+
+    Example:
+        >>> import lrplan
+        >>> try:
+        ...     lrplan.parse("cosin(init_value=1.0, decay_steps=10)")
+        ... except lrplan.SpecError as err:
+        ...     print(err)
+        Unknown schedule 'cosin'. Did you mean 'cosine'? (column 1)
+          cosin(init_value=1.0, decay_steps=10)
+          ^
     """
 
     def __init__(self, message: str, text: str = "", column: int | None = None) -> None:
@@ -50,7 +81,16 @@ class SpecError(LrplanError, ValueError):
 
 
 class UnknownScheduleError(LrplanError, KeyError):
-    """A schedule name that is not registered. The message suggests close matches."""
+    """A schedule name that is not registered. The message suggests close matches.
+
+    Example:
+        >>> import lrplan
+        >>> try:
+        ...     lrplan.from_config({"name": "cosin", "args": {"init_value": 1.0, "decay_steps": 10}})
+        ... except lrplan.UnknownScheduleError as err:
+        ...     print(err)
+        Unknown schedule 'cosin'. Did you mean 'cosine'?
+    """
 
     def __str__(self) -> str:  # KeyError would show the repr of the message
         return str(self.args[0]) if self.args else ""

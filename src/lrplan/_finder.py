@@ -113,6 +113,14 @@ class Suggestion:
         slope: the slope of the smoothed loss at the suggestion, per unit of ``ln(lr)`` (or ``None``).
         diverged_at: the index at which the loss diverged (or ``None``).
         notes: further remarks (a cut at a NaN, a minimum at the edge of the range, ...).
+
+    Example:
+        >>> import numpy as np, lrplan
+        >>> lrs = np.geomspace(1e-4, 1.0, 100)
+        >>> losses = 2.0 - np.tanh(3 + np.log10(lrs)) + np.where(lrs > 0.3, 50 * (lrs - 0.3), 0.0)
+        >>> s = lrplan.suggest_lr(lrs, losses)
+        >>> s.verdict, round(s.lr, 5), s.diverged_at
+        ('ok', 0.00102, 91)
     """
 
     lr: float | None

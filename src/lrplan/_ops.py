@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 __all__ = ["Ops", "PY", "NUMPY", "ops_for", "jax_ops", "torch_ops", "keras_ops"]
 
 
-@dataclass(frozen=True)
-class Ops:
-    """One framework's implementations of the operations formulas use.
+class Ops(NamedTuple):
+    """One framework's implementations of the operations formulas use (an immutable record).
 
     ``asfloat(step)`` converts a step (int or float, scalar or tensor) to the framework's float type.
     ``where(c, a, b)`` selects elementwise and must accept Python floats for ``a`` and ``b``.

@@ -4,7 +4,9 @@ A :class:`Plateau` is a frozen configuration wrapping any :class:`~lrplan.Schedu
 changes during training lives in a small JSON-safe ``state`` dict that the caller keeps (and saves in
 its checkpoint). Because the base schedule is evaluated at the global step and only multiplied by the
 state's ``scale``, "warmup, then reduce on plateau" is one object, and resuming means restoring one
-integer (the step) and one dict (the state).
+integer (the step) and one dict (the state). A plateau is built on the schedule kernel: registered as
+``plateau``, its fields and checks declared like every schedule's, its spec and config written and
+read by the same functions.
 """
 
 from __future__ import annotations

@@ -1,23 +1,37 @@
 """Schedule names: the registry behind the spec language, configs and the CLI.
 
 User schedules are registered with :func:`register`; lrplan's own through :func:`builtin`, which
-marks the name as one that :func:`register` can never replace.
+marks the name as one that :func:`register` can never replace. The built-ins of the modules that
+``import lrplan`` leaves for later (:data:`DEFERRED`) are loaded by the first lookup that needs them.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import keyword
 from collections.abc import Callable
 from typing import TypeVar
 
 from ._base import Schedule
 from ._errors import ConfigError, UnknownScheduleError
+from ._validate import fail
 
 __all__ = ["register", "builtin", "lookup", "registered", "suggest"]
 
 _REGISTRY: dict[str, type[Schedule]] = {}
 _BUILTIN: set[str] = set()
+
+DEFERRED: dict[str, str] = {
+    **dict.fromkeys(
+        ["cosine_restarts", "cosine_restarts_fixed_floor", "cosine_hard_restarts", "cycle_anneal"],
+        "lrplan.schedules.restarts",
+    ),
+    **dict.fromkeys(["cyclic", "cosine_wave", "polynomial_cycle"], "lrplan.schedules.cyclic"),
+    "plateau": "lrplan._plateau",
+    "range_test_schedule": "lrplan._finder",
+}
+"""Built-in names whose module ``import lrplan`` does not load (to keep it cheap): name -> module."""
 
 S = TypeVar("S", bound="type[Schedule]")
 
@@ -57,13 +71,11 @@ def builtin(name: str) -> Callable[[S], S]:
 
 def _decorator(name: str, *, replace: bool, is_builtin: bool) -> Callable[[S], S]:
     if not isinstance(name, str) or not _valid_name(name):
-        raise ConfigError(
-            f"register: `name` must be a Python identifier or dotted identifiers. Received: name={name!r}."
-        )
+        raise fail("register", "name", "a Python identifier or dotted identifiers", name)
 
     def decorate(cls: S) -> S:
         if not (isinstance(cls, type) and issubclass(cls, Schedule)):
-            raise ConfigError(f"register: only Schedule subclasses can be registered. Received: {cls!r}.")
+            raise fail("register", "cls", "a Schedule subclass", cls)
         if name in _REGISTRY and _REGISTRY[name] is not cls:
             if name in _BUILTIN or not replace:
                 raise ConfigError(
@@ -81,7 +93,7 @@ def _decorator(name: str, *, replace: bool, is_builtin: bool) -> Callable[[S], S
 
 def suggest(name: str) -> str:
     """`` Did you mean 'x'?`` for the closest registered names, or an empty string."""
-    close = difflib.get_close_matches(str(name), list(_REGISTRY), n=3, cutoff=0.7)
+    close = difflib.get_close_matches(str(name), sorted({*_REGISTRY, *DEFERRED}), n=3, cutoff=0.7)
     if not close:
         return ""
     if len(close) == 1:
@@ -92,6 +104,8 @@ def suggest(name: str) -> str:
 def lookup(name: str) -> type[Schedule]:
     """The class registered under ``name``; :class:`~lrplan.UnknownScheduleError` with suggestions if none."""
     try:
+        if name not in _REGISTRY and name in DEFERRED:
+            importlib.import_module(DEFERRED[name])
         return _REGISTRY[name]
     except (KeyError, TypeError):
         hint = suggest(name)
@@ -110,4 +124,6 @@ def registered() -> dict[str, type[Schedule]]:
         >>> lrplan.registered()["cosine"] is lrplan.Cosine
         True
     """
+    for module in sorted(set(DEFERRED.values())):
+        importlib.import_module(module)
     return dict(sorted(_REGISTRY.items()))

@@ -99,7 +99,14 @@ def linear_scaling(
 
 @dataclasses.dataclass(frozen=True)
 class AdamScaling:
-    """Adam's hyperparameters after :func:`sqrt_scaling`: ``lr`` (a number or a schedule), ``betas`` and ``eps``."""
+    """Adam's hyperparameters after :func:`sqrt_scaling`: ``lr`` (a number or a schedule), ``betas`` and ``eps``.
+
+    Example:
+        >>> import lrplan
+        >>> r = lrplan.sqrt_scaling(3e-4, batch_size=64, base_batch_size=256, betas=(0.9, 0.95))  # kappa = 1/4
+        >>> r.lr, [round(b, 6) for b in r.betas], r.eps
+        (0.00015, [0.975, 0.9875], 2e-08)
+    """
 
     lr: float | Schedule
     betas: tuple[float, float]

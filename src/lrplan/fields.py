@@ -84,12 +84,36 @@ def custom(check: Check, default: Any = _MISSING, *, kw_only: bool = True, doc: 
 
 
 def value(default: Any = _MISSING, *, kw_only: bool = True, doc: str = "") -> Any:
-    """A learning-rate-like value: a finite real number >= 0."""
+    """A learning-rate-like value: a finite real number >= 0.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Peak(lrplan.Schedule):
+        ...     peak: float = lrplan.fields.value()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Peak(peak=-1.0)
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Peak: `peak` must be >= 0. Received: peak=-1.0.
+    """
     return custom(v.require_nonnegative, default, kw_only=kw_only, doc=doc)
 
 
 def optional_value(default: Any = None, *, doc: str = "") -> Any:
-    """``None`` or a finite real number >= 0."""
+    """``None`` or a finite real number >= 0.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Floor(lrplan.Schedule):
+        ...     floor: float | None = lrplan.fields.optional_value()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Floor().floor, Floor(floor=0.1).floor
+        (None, 0.1)
+    """
 
     def check(owner: str, name: str, x: Any) -> Any:
         return None if x is None else v.require_nonnegative(owner, name, x)
@@ -98,19 +122,58 @@ def optional_value(default: Any = None, *, doc: str = "") -> Any:
 
 
 def real(default: Any = _MISSING, *, doc: str = "") -> Any:
-    """Any finite real number (an exponent, a shift)."""
+    """Any finite real number (an exponent, a shift).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Power(lrplan.Schedule):
+        ...     exponent: float = lrplan.fields.real(default=-0.5)
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Power(exponent=float('inf'))
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Power: `exponent` must be a finite real number. Received: exponent=inf.
+    """
     return custom(v.require_real, default, doc=doc)
 
 
 def positive(default: Any = _MISSING, *, doc: str = "") -> Any:
-    """A finite real number > 0 (a rate, a factor)."""
+    """A finite real number > 0 (a rate, a factor).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Rate(lrplan.Schedule):
+        ...     rate: float = lrplan.fields.positive()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Rate(rate=0)
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Rate: `rate` must be > 0. Received: rate=0.
+    """
     return custom(v.require_positive, default, doc=doc)
 
 
 def in_range(
     low: float, high: float, default: Any = _MISSING, *, low_open: bool = False, high_open: bool = False, doc: str = ""
 ) -> Any:
-    """A finite real number between ``low`` and ``high`` (closed ends unless ``low_open``/``high_open``)."""
+    """A finite real number between ``low`` and ``high`` (closed ends unless ``low_open``/``high_open``).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Mix(lrplan.Schedule):
+        ...     weight: float = lrplan.fields.in_range(0.0, 1.0, high_open=True)
+        ...     def formula(self, s, ops):
+        ...         return s * 0.0 + self.weight
+        >>> Mix(weight=1.0)
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Mix: `weight` must be in [0.0, 1.0). Received: weight=1.0.
+    """
 
     def check(owner: str, name: str, x: Any) -> Any:
         return v.require_in_range(owner, name, x, low, high, low_open=low_open, high_open=high_open)
@@ -119,12 +182,34 @@ def in_range(
 
 
 def steps(default: Any = _MISSING, *, positive: bool = False, doc: str = "") -> Any:
-    """A duration in steps: a finite real number >= 0 (> 0 with ``positive=True``); fractions allowed."""
+    """A duration in steps: a finite real number >= 0 (> 0 with ``positive=True``); fractions allowed.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Ramp(lrplan.Schedule):
+        ...     steps: float = lrplan.fields.steps(positive=True)
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Ramp(steps=2.5).steps
+        2.5
+    """
     return custom(v.require_positive if positive else v.require_nonnegative, default, doc=doc)
 
 
 def optional_steps(default: Any = None, *, positive: bool = True, doc: str = "") -> Any:
-    """``None`` or a duration in steps."""
+    """``None`` or a duration in steps.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Until(lrplan.Schedule):
+        ...     until: float | None = lrplan.fields.optional_steps()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Until().until, Until(until=100).until
+        (None, 100)
+    """
     inner = v.require_positive if positive else v.require_nonnegative
 
     def check(owner: str, name: str, x: Any) -> Any:
@@ -134,7 +219,18 @@ def optional_steps(default: Any = None, *, positive: bool = True, doc: str = "")
 
 
 def count(default: Any = _MISSING, *, minimum: int = 1, optional: bool = False, doc: str = "") -> Any:
-    """An integer >= ``minimum`` (``None`` too when ``optional``)."""
+    """An integer >= ``minimum`` (``None`` too when ``optional``).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Cycles(lrplan.Schedule):
+        ...     cycles: int = lrplan.fields.count()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Cycles(cycles=3.0).cycles
+        3
+    """
 
     def check(owner: str, name: str, x: Any) -> Any:
         if x is None and optional:
@@ -156,6 +252,17 @@ def choice(
     With ``default_from``, the default is ``None``, meaning ``default_from(schedule)``: a choice that
     depends on other fields, computed after their checks and stored (so configs carry it), and left
     out of the spec text where it equals that default.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Tilt(lrplan.Schedule):
+        ...     mode: str = lrplan.fields.choice(("up", "down"), default="up")
+        ...     end: str = lrplan.fields.choice(("high", "low"), default_from=lambda t: "high" if t.mode == "up" else "low")
+        ...     def formula(self, s, ops):
+        ...         return s * 0.0 + (1.0 if self.end == "high" else 0.0)
+        >>> Tilt(mode="down").end, Tilt(mode="down"), Tilt(mode="down", end="high")
+        ('low', Tilt(mode='down'), Tilt(mode='down', end='high'))
     """
     opts = tuple(options)
 
@@ -174,12 +281,36 @@ def choice(
 
 
 def flag(default: Any = _MISSING, *, doc: str = "") -> Any:
-    """``True`` or ``False``."""
+    """``True`` or ``False``.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Stairs(lrplan.Schedule):
+        ...     staircase: bool = lrplan.fields.flag(default=False)
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Stairs(staircase=1)
+        Traceback (most recent call last):
+        ...
+        lrplan._errors.ConfigError: Stairs: `staircase` must be True or False. Received: staircase=1.
+    """
     return custom(v.require_bool, default, doc=doc)
 
 
 def reals(default: Any = _MISSING, *, nonnegative: bool = True, doc: str = "") -> Any:
-    """A list of finite real numbers, stored as a tuple (>= 0 unless ``nonnegative=False``)."""
+    """A list of finite real numbers, stored as a tuple (>= 0 unless ``nonnegative=False``).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Levels(lrplan.Schedule):
+        ...     values: tuple = lrplan.fields.reals()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Levels(values=[1, 0.5]).values
+        (1, 0.5)
+    """
 
     def check(owner: str, name: str, x: Any) -> Any:
         out = v.require_real_tuple(owner, name, x)
@@ -207,12 +338,34 @@ def require_schedule(owner: str, name: str, x: Any) -> Schedule:
 
 
 def schedule(*, kw_only: bool = False, doc: str = "") -> Any:
-    """A nested :class:`~lrplan.Schedule` (positional unless ``kw_only=True``: ``warmup(cosine(...), steps=...)``)."""
+    """A nested :class:`~lrplan.Schedule` (positional unless ``kw_only=True``: ``warmup(cosine(...), steps=...)``).
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Twice(lrplan.Schedule):
+        ...     inner: lrplan.Schedule = lrplan.fields.schedule()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> Twice(lrplan.constant(0.1))
+        Twice(constant(0.1))
+    """
     return custom(require_schedule, kw_only=kw_only, doc=doc)
 
 
 def schedules(*, kw_only: bool = False, minimum: int = 1, doc: str = "") -> Any:
-    """A non-empty list of schedules, stored as a tuple."""
+    """A non-empty list of schedules, stored as a tuple.
+
+    Example:
+        >>> import lrplan
+        >>> @lrplan.fields.schedule_dataclass
+        ... class Mean(lrplan.Schedule):
+        ...     parts: tuple = lrplan.fields.schedules()
+        ...     def formula(self, s, ops):
+        ...         return 0.0 * s
+        >>> len(Mean([lrplan.constant(0.1), lrplan.constant(0.3)]).parts)
+        2
+    """
 
     def check(owner: str, name: str, x: Any) -> Any:
         if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple)) or len(x) < minimum:
@@ -256,8 +409,9 @@ else:  # pragma: no cover - typing only
 def schedule_dataclass(cls: type[T]) -> type[T]:
     """Make a :class:`~lrplan.Schedule` subclass a frozen, keyword-only dataclass with the spec as its repr.
 
-    Equivalent to ``@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)``, and understood by
-    type checkers together with the field helpers of this module.
+    Equivalent to ``@dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)`` (equality
+    and hashing over the fields are :class:`~lrplan.Schedule`'s), and understood by type checkers
+    together with the field helpers of this module.
 
     Example:
         >>> import lrplan
@@ -269,4 +423,4 @@ def schedule_dataclass(cls: type[T]) -> type[T]:
         >>> Half(value=1.0), Half(value=1.0)(3)
         (Half(value=1.0), 0.5)
     """
-    return dataclasses.dataclass(frozen=True, kw_only=True, repr=False)(cls)
+    return dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)

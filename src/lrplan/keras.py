@@ -12,6 +12,10 @@ updates applied so far (micro-steps when ``gradient_accumulation_steps`` is set)
 uses ``schedule(k)`` exactly as in the core. The step is saved with the optimizer's variables, so a
 loaded model resumes the schedule where it stopped.
 
+**Wrap every schedule.** An lrplan schedule is callable, so a Keras optimizer accepts a bare one, but
+Keras calls a plain callable learning rate without the step, and the first update fails. Pass
+``lrplan.keras.Schedule(schedule)`` (or :class:`PlateauCallback`'s ``learning_rate``) instead.
+
 **Reduce on plateau.** :class:`PlateauCallback` and the schedule it drives, :class:`PlateauLearningRate`.
 Keras's own ``ReduceLROnPlateau`` assigns ``optimizer.learning_rate``, which raises when the optimizer
 holds a ``LearningRateSchedule`` (tensorflow/tensorflow#36612), so warmup and plateau cannot be
@@ -27,12 +31,24 @@ reduction cost nothing.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 try:
     import keras
-except ImportError as _exc:  # pragma: no cover - exercised without keras (tests/adapters/test_import_guards.py)
-    raise ImportError("lrplan.keras needs Keras 3: pip install 'lrplan[keras]'") from _exc
+except (ImportError, ValueError) as _exc:  # exercised in subprocesses by tests/adapters/test_import_guards.py
+    _missing = getattr(_exc, "name", None)
+    if isinstance(_exc, ImportError) and _missing in (None, "keras"):
+        raise ImportError("lrplan.keras needs Keras 3: pip install 'lrplan[keras]'") from _exc
+    if _missing in ("jax", "torch", "tensorflow"):  # Keras imports its backend when it is imported
+        raise ImportError(
+            f"lrplan.keras: Keras is installed but its backend is not ({_exc}). Install it (pip install {_missing}), "
+            "or choose an installed backend with KERAS_BACKEND=jax, torch or tensorflow."
+        ) from _exc
+    raise ImportError(
+        f"lrplan.keras: Keras is installed but cannot be imported ({_exc}). Its backend is chosen with "
+        "KERAS_BACKEND (jax, torch or tensorflow) and must be installed."
+    ) from _exc
 
 from . import ConfigError, Plateau, UnknownScheduleError, registered
 from . import Schedule as _Schedule
@@ -44,16 +60,17 @@ __all__ = ["Schedule", "PlateauCallback", "PlateauLearningRate"]
 
 
 def _names(config: Any) -> list[str]:
-    """Every schedule name in a config tree, outermost first."""
+    """Every schedule name in a config tree, outermost first (iteratively: a config may nest deeply)."""
     out: list[str] = []
-    if isinstance(config, dict):
-        if isinstance(config.get("name"), str):
-            out.append(config["name"])
-        for value in config.values():
-            out.extend(_names(value))
-    elif isinstance(config, list):
-        for value in config:
-            out.extend(_names(value))
+    todo = deque([config])
+    while todo:
+        node = todo.popleft()
+        if isinstance(node, dict):
+            if isinstance(node.get("name"), str):
+                out.append(node["name"])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
     return out
 
 
@@ -159,6 +176,12 @@ class PlateauLearningRate(keras.optimizers.schedules.LearningRateSchedule):  # t
 
     Evaluated with ``keras.ops`` at ``optimizer.iterations`` (the k-th update uses step k), so it runs
     inside compiled train steps on every backend. Serializable (``get_config``/``from_config``).
+
+    Example:
+        >>> import lrplan, lrplan.keras
+        >>> lr = lrplan.keras.PlateauLearningRate(lrplan.Plateau(lrplan.constant(0.1), factor=0.5), scale=0.5)
+        >>> round(float(lr(3)), 6)
+        0.05
     """
 
     def __init__(self, plateau: Plateau, scale: float = 1.0) -> None:
@@ -201,6 +224,14 @@ class PlateauCallback(keras.callbacks.Callback):  # type: ignore[misc]
         plateau: the :class:`~lrplan.Plateau` (its ``mode`` says whether lower or higher is better).
         monitor: the key of ``logs`` to report, e.g. ``"val_loss"`` or ``"val_accuracy"``.
         state: a state to resume from (default: ``plateau.initial_state()``).
+
+    Example:
+        >>> import lrplan, lrplan.keras
+        >>> cb = lrplan.keras.PlateauCallback(lrplan.Plateau(lrplan.constant(0.1), patience=0, factor=0.5))
+        >>> cb.on_epoch_end(0, {"val_loss": 1.0})
+        >>> cb.on_epoch_end(1, {"val_loss": 1.2})   # worse: the scale halves
+        >>> cb.state["scale"], round(float(cb.learning_rate(10)), 6)
+        (0.5, 0.05)
     """
 
     def __init__(self, plateau: Plateau, monitor: str = "val_loss", state: dict[str, Any] | None = None) -> None:

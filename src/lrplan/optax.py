@@ -371,6 +371,16 @@ def report(opt_state: Any, metric: Any) -> Any:
     """Report ``metric`` to every plateau state inside ``opt_state``; returns the new optimizer state.
 
     Pure and jit-compatible (``jax.jit(report)`` works); gradients and the step counter are untouched.
+
+    Example:
+        >>> import jax.numpy as jnp, optax, lrplan
+        >>> from lrplan.optax import plateau_transform, report, current_value, plateau_state
+        >>> p = lrplan.Plateau(lrplan.constant(0.1), patience=0, factor=0.5)
+        >>> tx = plateau_transform(p)
+        >>> opt_state = tx.init(jnp.zeros(2))
+        >>> opt_state = report(report(opt_state, 1.0), 1.0)   # the second report is no better: halve
+        >>> plateau_state(opt_state)["scale"]
+        0.5
     """
     _states(opt_state)
     return jax.tree.map(lambda x: _report_one(x, metric) if _is_state(x) else x, opt_state, is_leaf=_is_state)
@@ -384,12 +394,32 @@ def _single(opt_state: Any) -> PlateauState:
 
 
 def current_value(opt_state: Any) -> Any:
-    """The learning rate the next update will use (a jax scalar), for logging."""
+    """The learning rate the next update will use (a jax scalar), for logging.
+
+    Example:
+        >>> import jax.numpy as jnp, optax, lrplan
+        >>> from lrplan.optax import plateau_transform, report, current_value, plateau_state
+        >>> p = lrplan.Plateau(lrplan.constant(0.1), patience=0, factor=0.5)
+        >>> tx = plateau_transform(p)
+        >>> opt_state = tx.init(jnp.zeros(2))
+        >>> round(float(current_value(opt_state)), 4)
+        0.1
+    """
     return _value(_single(opt_state))
 
 
 def plateau_state(opt_state: Any) -> dict[str, Any]:
-    """The plateau state inside ``opt_state`` as the plain dict of :meth:`Plateau.initial_state` (plus ``step``)."""
+    """The plateau state inside ``opt_state`` as the plain dict of :meth:`Plateau.initial_state` (plus ``step``).
+
+    Example:
+        >>> import jax.numpy as jnp, optax, lrplan
+        >>> from lrplan.optax import plateau_transform, report, current_value, plateau_state
+        >>> p = lrplan.Plateau(lrplan.constant(0.1), patience=0, factor=0.5)
+        >>> tx = plateau_transform(p)
+        >>> opt_state = tx.init(jnp.zeros(2))
+        >>> plateau_state(report(opt_state, 2.0))
+        {'best': 2.0, 'bad_reports': 0, 'cooldown_left': 0, 'scale': 1.0, 'reductions': 0, 'reports': 1, 'step': 0}
+    """
     s = _single(opt_state)
     return {
         "best": float(s.best) if bool(s.has_best) else None,

@@ -15,12 +15,13 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from . import LrplanError, Schedule
+from . import LrplanError, Schedule, to_config
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -31,6 +32,7 @@ __all__ = [
     "save_plot",
     "plot_grid",
     "short_label",
+    "distinct_labels",
     "image_format",
     "check_writable",
     "PlotError",
@@ -46,7 +48,16 @@ MAX_POINTS = 20_000
 
 
 class PlotError(LrplanError, ValueError):
-    """An output path or image format that cannot be written."""
+    """An output path or image format that cannot be written.
+
+    Example:
+        >>> import lrplan.plot
+        >>> try:
+        ...     lrplan.plot.check_writable("/")
+        ... except lrplan.plot.PlotError as err:
+        ...     print(err)
+        Cannot write '/': it is a folder.
+    """
 
 
 def _need_matplotlib() -> None:
@@ -68,6 +79,75 @@ def short_label(schedule: Schedule, width: int = 70) -> str:
     """
     text = str(schedule)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def distinct_labels(schedules: Sequence[Schedule], width: int = 70) -> list[str]:
+    """Legend labels that tell ``schedules`` apart, never dropping an argument in which they differ.
+
+    Each spec when all fit in ``width`` characters; otherwise what differs between them: the name of a
+    schedule where the curves use different ones, and ``arg=value`` for every argument whose value
+    differs between schedules of the same kind at the same place (defaults included, so an argument
+    given to one curve only is shown too). :func:`plot_schedules` prints the full specs in a caption.
+
+    Example:
+        >>> import lrplan
+        >>> a = lrplan.wsd(peak_value=1e-3, warmup_steps=100, stable_steps=600, decay_steps=300)
+        >>> b = lrplan.wsd(peak_value=1e-3, warmup_steps=100, stable_steps=600, decay_steps=300, decay_shape="linear")
+        >>> distinct_labels([a, b])
+        ["decay_shape='1-sqrt'", "decay_shape='linear'"]
+        >>> distinct_labels([a, b, lrplan.warmup(lrplan.cosine(init_value=1e-3, decay_steps=900), steps=100)])
+        ["wsd, decay_shape='1-sqrt'", "wsd, decay_shape='linear'", 'warmup']
+    """
+    specs = [str(s) for s in schedules]
+    if all(len(t) <= width for t in specs) or len(schedules) < 2:
+        return [_cut(t, width) for t in specs]
+    leaves = [dict(_leaves(to_config(s))) for s in schedules]
+    order = list(dict.fromkeys(key for flat in leaves for key in flat))
+    groups: dict[tuple[Any, ...], set[str]] = {}  # the values of a name or argument among like schedules
+    for flat in leaves:
+        for key, value in flat.items():
+            groups.setdefault((key, _enclosing(flat, key)), set()).add(value)
+    out = []
+    for flat, spec in zip(leaves, specs, strict=True):
+        parts = []
+        for key in order:
+            if key in flat and len(groups[(key, _enclosing(flat, key))]) > 1:
+                parts.append(flat[key] if key[-1] == "" else f"{_owner(flat, key)}{key[-1]}={flat[key]}")
+        out.append(_cut(", ".join(parts) if parts else spec, width))
+    return out
+
+
+def _owner(flat: dict[tuple[str, ...], str], key: tuple[str, ...]) -> str:
+    """``"cosine."`` for an argument of a nested schedule, nothing for one of the outermost."""
+    return f"{flat.get((*key[:-1], ''), '')}." if len(key) > 1 else ""
+
+
+def _enclosing(flat: dict[tuple[str, ...], str], key: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The names of the schedules around ``key``: its values are compared among schedules built alike."""
+    depth = len(key) - 1 if key[-1] == "" else len(key)
+    return tuple(flat.get((*key[:j], "")) for j in range(depth))
+
+
+def _leaves(config: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """``(path, text)`` for every name and argument value in a :func:`lrplan.to_config` dict."""
+    if isinstance(config, dict) and "name" in config and "args" in config:
+        yield (*path, ""), str(config["name"])
+        for key, value in config["args"].items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(config, list) and config and all(isinstance(x, dict) and "name" in x for x in config):
+        for i, item in enumerate(config):
+            yield from _leaves(item, (*path, str(i)))
+    else:
+        yield path, repr(tuple(config) if isinstance(config, list) else config).replace("(", "[").replace(")", "]")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _wrap(text: str, width: int) -> str:
+    """Spec text over lines of at most ``width`` characters, broken after commas where it can."""
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False, subsequent_indent="    ")) or text
 
 
 def plot_grid(schedule: Schedule, steps: int, max_points: int = MAX_POINTS) -> np.ndarray:
@@ -98,7 +178,7 @@ def _as_items(
     if isinstance(schedules, Mapping):
         items = [(str(k), v) for k, v in schedules.items()]
     else:
-        items = [(short_label(s), s) for s in schedules]
+        items = [(str(s), s) for s in schedules]
     if labels is not None:
         labels = list(labels)
         if len(labels) != len(items):
@@ -106,7 +186,7 @@ def _as_items(
         items = [(lab, s) for lab, (_, s) in zip(labels, items, strict=True)]
     for _, s in items:
         if not isinstance(s, Schedule):
-            raise PlotError(f"plot_schedules: expected lrplan schedules. Received: {s!r}.")
+            raise PlotError(f"plot_schedules: expected lrplan schedules. Received: {type(s).__name__}.")
     return items
 
 
@@ -125,10 +205,12 @@ def plot_schedules(
         schedules: a schedule, a sequence of schedules, or a mapping label -> schedule.
         steps: how many steps to draw (>= 1).
         ax: the axes to draw into; a new figure (800x400 px) is created if ``None``.
-        labels: legend labels, one per schedule (default: the spec text, shortened).
+        labels: legend labels, one per schedule. By default each curve's spec; where specs are long,
+            the arguments that tell the curves apart (:func:`distinct_labels`), numbered, with the
+            full specs in a caption under the axes.
         log: logarithmic learning-rate axis (zero values are left out).
         marks: steps to mark with a dashed vertical line.
-        title: an optional axes title.
+        title: the axes title; for a single curve, its spec (or label) by default.
 
     Returns:
         ``(figure, axes)``.
@@ -154,6 +236,14 @@ def plot_schedules(
         ax = fig.add_subplot()
     else:
         fig = cast("Figure", ax.figure)
+    columns = max(20, int(ax.get_position().width * fig.get_figwidth() * 72 / 8 / 0.6))  # characters at 8 pt
+    caption = ""
+    if labels is None and not isinstance(schedules, Mapping) and len(items) > 1:
+        short = distinct_labels([s for _, s in items])
+        if short != [label for label, _ in items]:  # some argument is left out of a label: the caption has all
+            caption = "\n".join(_wrap(f"({i}) {label}", columns) for i, (label, _) in enumerate(items, 1))
+            short = [f"({i}) {label}" for i, label in enumerate(short, 1)]
+        items = [(label, s) for label, (_, s) in zip(short, items, strict=True)]
     for label, schedule in items:
         x = plot_grid(schedule, int(steps))
         y = np.asarray(schedule(x), dtype=np.float64)
@@ -182,10 +272,26 @@ def plot_schedules(
     ax.set_xlabel("step")
     ax.set_ylabel("learning rate")
     ax.grid(True, alpha=0.3)
+    if title is None and len(items) == 1:  # one curve: its spec (or label) is the title
+        title = _wrap(items[0][0], int(columns * 0.8))
     if title:
         ax.set_title(title, fontsize=10)
-    if len(items) > 1 or (labels is not None):
+    if len(items) > 1:
         ax.legend(fontsize=8, loc="best", framealpha=0.85)
+    if caption:
+        ax.annotate(
+            caption,
+            xy=(0.0, 0.0),
+            xycoords="axes fraction",
+            xytext=(0, -30),
+            textcoords="offset points",
+            va="top",
+            ha="left",
+            fontsize=8,
+            color="0.25",
+            family="monospace",
+            annotation_clip=False,
+        )
     return fig, ax
 
 
@@ -204,7 +310,12 @@ def image_format(path: str | os.PathLike[str]) -> str:
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`PlotError` unless ``path``'s folder exists (or can be made) and is writable."""
+    """Raise :class:`PlotError` unless ``path``'s folder exists (or can be made) and is writable.
+
+    Example:
+        >>> import tempfile, os, lrplan.plot
+        >>> lrplan.plot.check_writable(os.path.join(tempfile.gettempdir(), "new-folder", "curve.png"))
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):

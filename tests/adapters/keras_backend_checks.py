@@ -138,6 +138,11 @@ def _errors(out: dict[str, Any], workdir: str) -> None:
         except lrplan.ConfigError as exc:
             errors[key] = str(exc)
 
+    try:  # a bare lrplan schedule: Keras calls a plain callable learning rate without a step
+        float(keras.optimizers.SGD(learning_rate=lrplan.constant(0.1)).learning_rate)
+    except Exception as exc:
+        errors["bare_schedule"] = f"{type(exc).__name__}: {exc}"
+
     @lrplan.register("mypkg.ramp")
     @dataclasses.dataclass(frozen=True, kw_only=True)
     class Ramp(lrplan.Schedule):

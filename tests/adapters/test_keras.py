@@ -63,6 +63,9 @@ def test_misuse_messages(backend: str) -> None:
     assert "CosineDecay" in errors["keras_schedule"]
     assert "already a Keras schedule" in errors["keras_schedule"]
     assert "Received: schedule='cosine(init_value=0.1, decay_steps=10)'" in errors["spec_text"]
+    # Keras calls a bare (unwrapped) schedule with no argument: it fails on first use, never trains on a
+    # wrong rate. (Naming lrplan.keras there needs Schedule.__call__ to recognise the missing step.)
+    assert errors["bare_schedule"].startswith(("TypeError: ", "StepError: "))
     assert errors["unknown_schedule"] == (
         "UnknownScheduleError: lrplan.keras.Schedule: the saved schedule uses 'mypkg.ramp', which is not"
         " registered. Import the package that registers it (for example `import mypkg`) before loading the model."

@@ -219,6 +219,45 @@ def test_zero_multiplier_freezes_a_group():
     assert [g["lr"] for g in opt.param_groups] == [0.0, 0.2]
 
 
+WRAPPED = (
+    "lrplan.torch.Scheduler: it cannot be wrapped in torch's {}. It writes each update's whole learning rate "
+    "from its schedule, so what other schedulers multiply in would be overwritten (ChainedScheduler), and it "
+    "cannot be restarted or replayed (SequentialLR). Build the whole curve as one lrplan schedule and drive it "
+    "with one Scheduler: lrplan.sequence([(a, steps), (b, None)]) runs schedules one after the other, a * b "
+    "(lrplan.product) multiplies them, lrplan.scale(a, factor=f) scales one."
+)
+
+
+@pytest.mark.parametrize("ours_first", [True, False])
+def test_chained_scheduler_is_refused_when_built(ours_first):
+    # torch would give [0.5, 1.0, 1.0, 2.0, 1.0, ...] for [ours, ConstantLR(factor=0.5, total_iters=3)]
+    opt = sgd()
+    ours = Scheduler(opt, L.constant(1.0))
+    theirs = torch.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=3)
+    with pytest.raises(L.ConfigError) as info:
+        torch.optim.lr_scheduler.ChainedScheduler([ours, theirs] if ours_first else [theirs, ours])
+    assert str(info.value) == WRAPPED.format("ChainedScheduler")
+
+
+@pytest.mark.parametrize("position", [0, 1])
+def test_sequential_lr_is_refused_when_built(position):
+    opt = sgd()
+    ours = Scheduler(opt, L.constant(1.0))
+    other = Scheduler(opt, L.constant(0.5)) if position == 0 else torch.optim.lr_scheduler.LinearLR(opt)
+    schedulers = [ours, other] if position == 0 else [other, ours]
+    with pytest.raises(L.ConfigError) as info:
+        torch.optim.lr_scheduler.SequentialLR(opt, schedulers, milestones=[3])
+    assert str(info.value) == WRAPPED.format("SequentialLR")
+
+
+def test_optimizer_is_readable_and_fixed():
+    opt = sgd()
+    sched = Scheduler(opt, L.constant(1.0))
+    assert sched.optimizer is opt
+    with pytest.raises(AttributeError, match="the optimizer cannot be changed"):
+        sched.optimizer = sgd()
+
+
 # ---------------------------------------------------------------------------- state
 def test_state_dict_layout_and_json():
     s = L.warmup(L.cosine(init_value=1.0, decay_steps=10), steps=3)
@@ -338,7 +377,7 @@ def test_foreign_state_dicts_are_refused():
     sched = Scheduler(sgd(), L.constant(0.1))
     with pytest.raises(L.ConfigError, match=r"not an lrplan.torch.Scheduler state.*'last_epoch'"):
         sched.load_state_dict(torch_sched.state_dict())
-    with pytest.raises(L.ConfigError, match=r"`step` must be an integer >= 0"):
+    with pytest.raises(L.ConfigError, match=r"`step` must be an integer in \[0, 2\*\*53\]. Received: step=-1."):
         sched.load_state_dict({"schedule": L.to_config(L.constant(0.1)), "step": -1})
     other = Scheduler(sgd(groups=1), L.constant(0.1), hyperparams={"momentum": L.constant(0.9)}).state_dict()
     with pytest.raises(L.ConfigError, match=r"state.hyperparams: only the checkpoint has it"):
@@ -373,6 +412,64 @@ def test_no_warnings_and_skipped_updates_policy():
         assert sched.last_epoch == 4 and used == [1.0, 1.0, 0.9, 0.8, 0.8, 0.7]
         # scheduler.step() before any optimizer.step(): no "Detected call of lr_scheduler.step()" warning
         Scheduler(sgd(), L.constant(0.1)).step()
+
+
+def _train(sched: Scheduler, updates_per_step: int, steps: int) -> None:
+    """``steps`` scheduler steps, each after ``updates_per_step`` optimizer updates."""
+    param = sched.optimizer.param_groups[0]["params"][0]
+    for _ in range(steps):
+        for _ in range(updates_per_step):
+            param.grad = torch.ones_like(param)
+            sched.optimizer.step()
+        sched.step()
+
+
+PACE = (
+    "lrplan.torch.Scheduler: the optimizer has applied 4 updates but scheduler.step() was called 0 time(s), so "
+    "the learning rate lags behind the schedule. lrplan schedules count optimizer updates: call "
+    'scheduler.step() after every optimizer.step(). In PyTorch Lightning, whose default interval is "epoch", '
+    'return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}} from '
+    "configure_optimizers(). (To count in epochs, convert with lrplan.torch.updates_per_epoch().)"
+)
+
+
+def test_stepping_once_per_epoch_warns_once_with_the_fix():
+    sched = Scheduler(sgd(), L.linear(init_value=1.0, end_value=0.0, decay_steps=100))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _train(sched, updates_per_step=5, steps=6)  # 6 epochs of 5 updates, stepped per epoch
+    assert [str(w.message) for w in caught] == [PACE]
+    assert caught[0].category is UserWarning and caught[0].filename == __file__  # points at optimizer.step()
+    assert sched.last_epoch == 6
+
+
+@pytest.mark.parametrize(
+    ("count", "updates_per_step", "steps"),
+    [
+        ("attempted", 1, 60),  # the intended loop
+        ("attempted", 2, 1),  # 2 updates, then a step: too few to judge
+        ("applied", 1, 60),
+    ],
+)
+def test_stepping_with_the_optimizer_does_not_warn(count, updates_per_step, steps):
+    sched = Scheduler(sgd(), L.constant(0.1), count=count)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _train(sched, updates_per_step, steps)
+
+
+def test_pace_is_counted_from_the_last_load():
+    sched = Scheduler(sgd(), L.constant(0.1))
+    _train(sched, updates_per_step=1, steps=3)
+    state = sched.state_dict()
+    param = sched.optimizer.param_groups[0]["params"][0]
+    for _ in range(3):  # updates without a scheduler step (e.g. the tail of an interrupted run)
+        param.grad = torch.ones_like(param)
+        sched.optimizer.step()
+    sched.load_state_dict(state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _train(sched, updates_per_step=1, steps=10)
 
 
 def test_gradient_accumulation_with_applied_count():

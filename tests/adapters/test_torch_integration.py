@@ -9,7 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import warnings
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -41,7 +43,8 @@ def test_resume_after_sigkill_is_bit_identical(tmp_path):
     assert [r[2] for r in rows] == [_torch_resume.MOMENTUM(k) for k in range(steps)]
 
 
-def test_lightning_configure_optimizers_interval_step():
+def _fit_tiny_lightning_module(configure: Any) -> tuple[list[float], Any]:
+    """Fit 3 epochs of 4 batches; returns the learning rate of each update and the trainer."""
     import lightning.pytorch as pl
 
     seen: list[float] = []
@@ -58,12 +61,9 @@ def test_lightning_configure_optimizers_interval_step():
             seen.append(optimizer.param_groups[0]["lr"])
 
         def configure_optimizers(self):
-            opt = torch.optim.SGD(self.parameters(), lr=1.0)
-            sched = lrplan.torch.Scheduler(opt, SCHEDULE)
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+            return configure(self)
 
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(8, 2)), batch_size=2)
-    model = Tiny()
     trainer = pl.Trainer(
         max_epochs=3,
         accelerator="cpu",
@@ -73,9 +73,40 @@ def test_lightning_configure_optimizers_interval_step():
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    trainer.fit(model, data)
+    trainer.fit(Tiny(), data)
+    return seen, trainer
+
+
+def test_lightning_configure_optimizers_interval_step():
+    def configure(module):
+        opt = torch.optim.SGD(module.parameters(), lr=1.0)
+        sched = lrplan.torch.Scheduler(opt, SCHEDULE)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="lrplan")
+        seen, trainer = _fit_tiny_lightning_module(configure)
     assert seen == [SCHEDULE(k) for k in range(12)]  # 4 batches x 3 epochs, stepped per update
     assert trainer.lr_scheduler_configs[0].scheduler.state_dict()["step"] == 12
+
+
+def test_lightning_default_epoch_interval_warns_once():
+    def configure(module):
+        opt = torch.optim.SGD(module.parameters(), lr=1.0)
+        return [opt], [lrplan.torch.Scheduler(opt, SCHEDULE)]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seen, trainer = _fit_tiny_lightning_module(configure)
+    ours = [str(w.message) for w in caught if str(w.message).startswith("lrplan")]
+    assert len(ours) == 1
+    assert ours[0].startswith(
+        "lrplan.torch.Scheduler: the optimizer has applied 4 updates but scheduler.step() was called 0 time(s)"
+    )
+    assert '"interval": "step"' in ours[0]
+    # what the warning is about: the schedule advanced once per epoch
+    assert seen == [SCHEDULE(k) for k in (0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2)]
+    assert trainer.lr_scheduler_configs[0].scheduler.last_epoch == 3
 
 
 def test_hf_trainer_optimizers_tuple(tmp_path):

@@ -151,29 +151,31 @@ def test_list_names_every_registered_schedule():
 def test_explain_shows_formula_arguments_and_defaults():
     out = run("explain", "cosine")
     assert out.returncode == 0, out.stderr
-    assert "lrplan.schedules.cosine.Cosine" in out.stdout
-    assert ".. math::" in out.stdout and "\\cos" in out.stdout  # the formula from the docstring
+    assert out.stdout.startswith("cosine  (lrplan.Cosine)\n")
+    # the formula as readable text, not reST or LaTeX
+    assert "    η(s) = η_end + (η₀ - η_end) [½(1 + cos(π min(s, K))/K)]^e\n" in out.stdout
+    assert ".. math::" not in out.stdout and "\\" not in out.stdout and "``" not in out.stdout
     table = rows(out.stdout)
-    assert table["init_value"][:2] == ["float", "required"]
+    assert table["init_value"][:3] == ["float", "required", "η₀, the value at step 0."]
     assert table["decay_steps"][:2] == ["float", "required"]
     assert table["end_value"][:2] == ["float", "0.0"]
     assert table["exponent"][:2] == ["float", "1.0"]
     assert "Example:" in out.stdout
 
 
-def test_demo_shows_the_seeds_and_writes_a_comparison_plot(tmp_path):
+def test_demo_shows_seven_classic_schedules_and_writes_a_comparison_plot(tmp_path):
     out = run("demo", "--out", str(tmp_path / "demo"))
     assert out.returncode == 0, out.stderr
-    for title in ("1/sqrt(max(n, k))", "warmup + inverse sqrt", "linear to a floor", "power law"):
+    for title in cli.DEMO_SCHEDULES:
         assert title in out.stdout
-    for title in ("exponential", "step decay", "1/t decay"):
-        assert title in out.stdout
-    for s in cli.SEEDS.values():
+    assert "inverse square root, constant for the first 10,000 steps (T5)" in out.stdout
+    for s in cli.DEMO_SCHEDULES.values():
         assert str(s) in out.stdout
     assert out.stdout.count("area Σ lr") == 7
     # T5's 1/sqrt(max(n, k)) with k = 10,000: 0.01 until step 10,000, 1/sqrt(99,999) at the last step
     assert f"{1 / math.sqrt(99_999):.6g}" in out.stdout
-    not_blank(tmp_path / "demo" / "seeds.png", (1000, 500))
+    assert "seed" not in out.stdout.lower()
+    not_blank(tmp_path / "demo" / "schedules.png", (1000, 500))
 
 
 def test_spec_syntax_error_shows_a_caret_and_exits_2():
@@ -188,22 +190,23 @@ def test_spec_syntax_error_shows_a_caret_and_exits_2():
 
 
 def test_importing_lrplan_and_plot_loads_no_cli_dependency():
+    heavy = ["typer", "rich", "matplotlib", "yaml", "click", "pydantic"]
     code = (
-        "import sys, lrplan, lrplan.plot\n"
-        "heavy = ['typer', 'rich', 'matplotlib', 'yaml', 'click']\n"
+        "import sys, lrplan, lrplan.plot, lrplan.cli\n"
+        f"heavy = {heavy!r}\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
         "from lrplan.cli import main\n"
         "main(['sample', 'constant(0.1)', '--steps', '2'])\n"
-        "print('matplotlib' in sys.modules)\n"
+        "main(['show', 'cosine(init_value=1.0, decay_steps=10)', '--log', '--height', '4'])\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    first, last = lines[0], lines[-1]
-    assert first == ""  # nothing heavy after `import lrplan, lrplan.plot`
-    assert last == "False"  # the CLI's text commands never load matplotlib
+    assert lines[0] == ""  # nothing heavy after `import lrplan, lrplan.plot, lrplan.cli`
+    assert lines[-1] == ""  # show and sample start without typer, rich, click or pydantic
 
 
 # ----------------------------------------------------------------------------------- bad input
@@ -467,4 +470,22 @@ def test_gallery_shows_every_registered_schedule():
         assert f"](images/{name}.png)" in gallery
         image = docs / "images" / f"{name}.png"
         assert image.exists() and image.stat().st_size < 60_000
-    assert (docs / "images" / "seeds.png").exists()
+    assert (docs / "images" / "demo.png").exists()
+
+
+@pytest.mark.parametrize("missing", ["typer", "rich"])
+def test_without_the_cli_extra_the_command_says_what_to_install(missing):
+    code = (
+        "import sys\n"
+        f"sys.modules[{missing!r}] = None  # as if not installed\n"
+        "from lrplan.cli import main\n"
+        "sys.exit(main(['show', 'constant(0.1)']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}
+    )
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr == (
+        f"Error: the lrplan command needs the CLI extra: pip install 'lrplan[cli]' ({missing} not installed).\n"
+    )

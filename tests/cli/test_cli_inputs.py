@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import lrplan
-from lrplan.cli import _app, _summary, main
+from lrplan.cli import _commands, _summary, _term, main
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -111,7 +111,7 @@ def test_files_too_deep_or_with_huge_numbers_get_one_line(tmp_path, capsys, name
 
 
 def test_sample_json_streams_in_chunks(monkeypatch):
-    monkeypatch.setattr(_app, "CHUNK", 1000)
+    monkeypatch.setattr(_commands, "CHUNK", 1000)
     monkeypatch.setattr(_summary, "CHUNK", 1000)
 
     sizes: list[int] = []
@@ -123,7 +123,7 @@ def test_sample_json_streams_in_chunks(monkeypatch):
 
     out = Recorder()
     spec = lrplan.linear(init_value=1.0, end_value=0.0, decay_steps=16_384)
-    _app._write_samples(out, spec, range(20_000), "json")
+    _commands.write_samples(out, spec, range(20_000), "json")
     data = json.loads(out.getvalue())
     assert data["step"] == list(range(20_000))
     assert (
@@ -183,7 +183,7 @@ def test_a_broken_pipe_in_process_is_status_141(monkeypatch):
             raise BrokenPipeError(32, "Broken pipe")
 
     silenced = []
-    monkeypatch.setattr(_app, "silence_stdout", lambda: silenced.append(True))
+    monkeypatch.setattr(_term, "silence_stdout", lambda: silenced.append(True))
     monkeypatch.setattr(sys, "stdout", Closed())
     assert main(["show", "constant(0.1)"]) == 141
     assert main(["sample", "constant(0.1)"]) == 141
@@ -222,7 +222,7 @@ def test_arithmetic_beyond_floats_is_one_line(monkeypatch, capsys):
     def overflow(text):
         raise OverflowError("int too large to convert to float")
 
-    monkeypatch.setattr(_app, "resolve", overflow)
+    monkeypatch.setattr(_commands, "resolve", overflow)
     assert main(["show", "constant(0.1)"]) == 2
     assert capsys.readouterr().err == (
         "Error: the input is too large to handle (OverflowError: int too large to convert to float).\n"

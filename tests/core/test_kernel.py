@@ -45,6 +45,14 @@ def test_a_subclass_that_never_reaches_the_checks_is_refused_at_definition():
                 pass
 
 
+def test_fields_without_the_dataclass_decorator_are_refused_at_construction():
+    class Undecorated(L.Cosine):
+        floor: float = L.fields.value(default=0.0)
+
+    with pytest.raises(TypeError, match=r"Undecorated: its fields are not dataclass fields, so they would never"):
+        Undecorated(init_value=1.0, decay_steps=10)
+
+
 def test_a_subclass_of_a_builtin_gets_every_check():
     @L.fields.schedule_dataclass
     class Floored(L.Cosine):
@@ -103,10 +111,21 @@ def test_hooks_of_the_first_release_still_work_with_a_warning():
                 return s * 0.0 + self.value
 
     assert Old(value=0.25)(7) == 0.25 and Old(value=0.25)(np.arange(2)).tolist() == [0.25, 0.25]
-    s = L.cosine(init_value=1.0, decay_steps=10)
-    assert s._scalar(5.0) == s.python_formula(5.0) == 0.5  # the torch adapter's name for the fast path
-    w = L.warmup(s, steps=10)
-    assert w._scalar(15.0) == 0.5
+    with pytest.warns(DeprecationWarning, match=r"Older._check is read as validate\(\); rename it."):
+
+        @L.fields.schedule_dataclass
+        class Older(L.Schedule):
+            value: float = L.fields.value()
+
+            def _check(self):
+                if self.value > 1:
+                    raise self.config_error("value", "<= 1", self.value)
+
+            def formula(self, s, ops):
+                return s * 0.0 + self.value
+
+    with pytest.raises(L.ConfigError, match=r"^Older: `value` must be <= 1. Received: value=2.$"):
+        Older(value=2)
 
 
 # --------------------------------------------------------------------------- Derived

@@ -27,8 +27,10 @@ def imports(path: Path) -> list[tuple[str, list[str], bool]]:
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rsplit(".", 1)[0]
     tree = ast.parse(path.read_text())
     top = set(map(id, tree.body))
-    for node in tree.body:  # `if TYPE_CHECKING:` imports run for the type checker only
+    for node in tree.body:  # `if TYPE_CHECKING:` imports, and `try: import x` guards, are module level
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            top.update(map(id, node.body))
+        if isinstance(node, ast.Try):
             top.update(map(id, node.body))
     found = []
     for node in ast.walk(tree):

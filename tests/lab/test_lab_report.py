@@ -1,5 +1,7 @@
 """The report: HTML with curves, a results table and the claims; it renders in headless Chromium."""
 
+import base64
+import json
 import math
 import re
 import shutil
@@ -8,7 +10,8 @@ import subprocess
 import pytest
 
 from lrplan.lab import LabError
-from lrplan.lab.report import write_report
+from lrplan.lab.report import load_records, write_report
+from lrplan.lab.store import record_problem
 from lrplan.lab.studies import RANGE_TEST, analyse_range_test, builtins, run_builtin
 from lrplan.lab.study import study_from_dict
 from lrplan.lab.sweep import run_study
@@ -26,8 +29,11 @@ def report(tmp_path_factory):
 
 def test_report_has_curves_table_claims_and_configuration(report):
     html = report.read_text()
-    assert (report.parent / "digits-mlp-30.png").stat().st_size > 10_000
-    assert html.count("<img ") == 1 and 'src="digits-mlp-30.png"' in html
+    # one figure, embedded: the page is a single file with no external image link
+    assert html.count("<img ") == 1 and html.count('src="') == 1
+    png = base64.b64decode(re.search(r'<img data-figure="digits-mlp-30" src="data:image/png;base64,([^"]+)"', html)[1])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+    assert list(report.parent.glob("*.png")) == []
     # one table row per optimizer x schedule, with mean ± std over the 2 seeds
     for schedule in ("constant", "inverse-sqrt (T5)", "linear to floor", "exponential"):
         assert f"<td>{schedule}</td>" in html
@@ -133,3 +139,101 @@ def test_builtin_claims_compare_schedules_paired_by_seed():
     assert compare(f["b"], [1.1, 2.2, 1.5]) == (
         "difference -0.100, standard error 0.432 (unpaired) (within 2 s.e.: seed noise)"
     )
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished 4-run study (2 lrs x 2 seeds), records only."""
+    out = tmp_path_factory.mktemp("finished")
+    st = study_from_dict(
+        {
+            "name": "four",
+            "steps": 6,
+            "eval_every": 3,
+            "seeds": 2,
+            "tasks": ["digits-logreg"],
+            "optimizers": ["sgd"],
+            "schedules": ["constant(1.0)"],
+            "lrs": [0.1, 0.2],
+        }
+    )
+    run_study(st, out, backend="inline", progress=False)
+    return out, [r.key() for r in st.runs()]
+
+
+def corrupt(record, path, value):
+    """``record`` with the field at ``path`` (a tuple of keys) set to ``value`` (deleted if value is DELETE)."""
+    out = json.loads(json.dumps(record))
+    *parents, last = path
+    target = out
+    for p in parents:
+        target = target[p]
+    if value is DELETE:
+        del target[last]
+    else:
+        target[last] = value
+    return out
+
+
+DELETE = object()
+WRONG_SHAPES = [
+    (("metric",), DELETE, "field 'metric' is missing"),
+    (("curves",), [], "field 'curves' has the wrong type (expected dict)"),
+    (("format",), 2, "record format 2 (this version reads 1)"),
+    (("format",), True, "field 'format' has the wrong type (expected int)"),
+    (("status",), "running", "field 'status' or 'mode' has an unknown value"),
+    (("labels", "schedule"), 3, "run.schedule or labels.schedule is not a string"),
+    (("run", "seed"), "0", "run.seed is not a number"),
+    (("run", "task_options"), None, "run.task_options or run.optimizer_options is not an object"),
+    (("final", "accuracy"), "97%", "field 'final' holds a value that is not a number"),
+    (("curves", "lr"), [0.1, None], "curves.lr or curves.train_loss is not a list of numbers"),
+    (("curves", "eval", "step"), {"0": 0}, "curves.eval.step is not a list of numbers"),
+    (("curves", "eval", "accuracy"), [0.5], "curves.eval.accuracy is not a list of numbers, one per evaluation step"),
+]
+
+
+@pytest.mark.parametrize("path, value, problem", WRONG_SHAPES)
+def test_record_problem_names_what_is_wrong(finished, path, value, problem):
+    out, keys = finished
+    record = json.loads((out / "runs" / f"{keys[0]}.json").read_text())
+    assert record_problem(record) is None
+    assert record_problem(corrupt(record, path, value)) == problem
+
+
+def test_report_skips_unusable_records_with_one_warning_each(finished, tmp_path):
+    src, keys = finished
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    runs = out / "runs"
+    good = json.loads((runs / f"{keys[0]}.json").read_text())
+    (runs / f"{keys[0]}.json").write_text(json.dumps(corrupt(good, ("curves", "eval"), [1, 2])))  # valid JSON
+    (runs / f"{keys[1]}.json").write_bytes(b"\x00\xff garbage")  # unreadable
+    (runs / f"{keys[2]}.json").write_text("[" * 100_000 + "]" * 100_000)  # nested past the recursion limit
+    warnings = []
+    _, records = load_records(out, warn=warnings.append)
+    assert [r["key"] for r in records] == [keys[3]]
+    assert warnings == [
+        f"{runs / keys[0]}.json: skipped (not a lab record: curves.eval.step is not a list of numbers)",
+        f"{runs / keys[1]}.json: skipped (not valid JSON (Expecting value: line 1 column 1 (char 0)))",
+        f"{runs / keys[2]}.json: skipped (nested too deeply to read)",
+    ]
+    (runs / f"{keys[3]}.json").unlink()
+    (runs / f"{keys[0]}.json").write_text(json.dumps(good))  # repaired
+    warnings.clear()
+    html = write_report(out, warn=warnings.append).read_text()
+    assert warnings[-1] == f"1 of the 4 runs in {out / 'study.json'} have no record yet"
+    assert "1 runs" in html and "3 warnings while reading the results." in html
+    assert "nested too deeply to read" in html
+
+
+def test_report_ignores_a_manifest_of_the_wrong_shape(finished, tmp_path):
+    src, keys = finished
+    out = tmp_path / "copy"
+    shutil.copytree(src, out)
+    (out / "study.json").write_text(json.dumps({"keys": ["../../etc/passwd"], "study": {}}))
+    warnings = []
+    manifest, records = load_records(out, warn=warnings.append)
+    assert manifest is None and sorted(r["key"] for r in records) == sorted(keys)
+    assert warnings == [
+        f"{out / 'study.json'}: ignored ('keys' is not a list of run keys); reporting every record in {out / 'runs'}"
+    ]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -53,7 +54,9 @@ def test_atomic_write_leaves_old_record_when_the_write_fails(tmp_path, monkeypat
 def test_temporary_and_corrupt_files_are_ignored_and_cleaned(tmp_path):
     store = Store(tmp_path)
     store.runs.mkdir(parents=True)
-    (store.runs / ".abc.json.x1.tmp").write_text('{"key": "abc", "par')  # a write killed half-way
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = platform.node().replace("~", "-")
+    (store.runs / f".abc.json~{host}~{gone.stdout.strip()}~x1.tmp").write_text('{"key": "abc", "par')  # killed
     (store.runs / "bad.json").write_text('{"key": "bad", "trunc')  # not written by the store
     (store.runs / "other.json").write_text('{"key": "not-other"}')
     assert not store.has("abc") and not store.has("bad") and not store.has("other")
@@ -149,3 +152,39 @@ def test_sigkill_mid_sweep_loses_only_runs_in_flight(tmp_path):
     for name, raw in survivors.items():
         assert (runs / name).read_bytes() == raw
     assert not list(runs.glob("*.tmp"))
+
+
+def test_rerun_trains_again_a_record_of_the_wrong_shape(tmp_path):
+    st = tiny(seeds=2)
+    run_study(st, tmp_path, backend="inline", progress=False)
+    store = Store(tmp_path)
+    key = st.runs()[0].key()
+    store.path(key).write_text(json.dumps({"key": key, "status": "ok"}))  # valid JSON, not a record
+    assert store.load(key, check=True) == (None, "not a lab record: field 'format' is missing")
+    again = run_study(st, tmp_path, backend="inline", progress=False)
+    assert (again.skipped, again.trained) == (1, 1)
+    assert store.load(key, check=True)[1] is None
+
+
+def test_store_refuses_keys_that_are_not_file_names(tmp_path):
+    store = Store(tmp_path)
+    with pytest.raises(LabError, match=r"store: a run key is 1 to 64 letters, digits, '_' or '-'. Received: '../x'."):
+        store.write({"key": "../x"})
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_records_are_as_readable_as_the_umask_allows(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        store = Store(tmp_path)
+        store.write({"key": "k1", "status": "ok"})
+        write_json_atomic(tmp_path / "study.json", {"keys": []})
+        claim = store.claim("k2")
+    finally:
+        os.umask(old)
+    assert oct(store.path("k1").stat().st_mode & 0o777) == oct(mode)
+    assert oct((tmp_path / "study.json").stat().st_mode & 0o777) == oct(mode)
+    assert oct((store.runs / "k2.claim").stat().st_mode & 0o777) == oct(mode)
+    claim.release(finished=False)

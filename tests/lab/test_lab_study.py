@@ -230,3 +230,74 @@ def test_cli_list_and_import_is_light():
     code = "import sys, lrplan.lab.cli; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_progress_shows_the_start_up_phase_then_runs_and_an_eta():
+    import io
+
+    from rich.console import Console
+
+    from lrplan.lab.progress import ProgressView
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=160, record=True, color_system=None)
+    spec = {"task_label": "t", "optimizer_label": "o", "schedule_label": "s", "lr": 0.1, "seed": 0, "steps": 100}
+    with ProgressView(enabled=True, total=3, done=1, title="demo", steps=200, console=console) as view:
+        view.status("starting 2 worker processes (torch, data)")
+        view.update(spec, 0, 100)
+        view.progress.refresh()
+        starting = console.export_text()
+        view.update(spec, 50, 100)
+        view.update({**spec, "seed": 1}, 50, 100)
+        view.progress.refresh()
+        training = console.export_text()
+        view.finished(spec)
+        view.progress.refresh()
+        one_done = console.export_text()
+    assert "starting 2 worker processes (torch, data)" in starting and "runs 1/3" in starting
+    assert "t · o · s · lr=0.1 · seed 0" in starting and "0/100" in starting
+    assert "starting 2 worker" not in training  # training is under way: the start-up line is gone
+    assert "50/100" in training and "ETA" in training
+    main = next(line for line in one_done.splitlines() if line.startswith("demo"))
+    assert "runs 2/3" in main  # the main bar: 150 of 200 steps done, whatever the runs' order
+    assert view.progress.tasks[0].completed == 150
+
+
+BLOCK = """
+import sys
+from importlib.abc import MetaPathFinder
+
+class Missing(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}")
+        return None
+
+sys.meta_path.insert(0, Missing())
+from lrplan.lab.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(
+    "blocked, args, names",
+    [
+        ({"torch"}, ["demo"], "torch"),
+        ({"sklearn", "jinja2"}, ["demo"], "scikit-learn, jinja2"),
+        ({"torch"}, ["run", "quick"], "torch"),
+        ({"jinja2"}, ["run", "quick"], "jinja2"),
+        ({"matplotlib"}, ["report", "."], "matplotlib"),
+    ],
+)
+def test_lab_commands_check_their_extra_before_starting_anything(tmp_path, blocked, args, names):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    code = BLOCK.format(blocked=blocked)
+    extra = [] if args[0] == "report" else ["--out", str(out)]
+    result = subprocess.run([sys.executable, "-c", code, *args, *extra], capture_output=True, text=True, cwd=tmp_path)
+    which = "is" if "," not in names else "are"
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: the lab needs {names}, which {which} not installed: pip install 'lrplan[lab]'\n"
+    assert result.stdout == "" and not out.exists() and os.listdir(tmp_path) == []

@@ -202,3 +202,10 @@ def test_a_learning_rate_that_overflows_is_recorded_as_diverged(tmp_path):
     assert summary.trained == 1
     record = next((tmp_path / "runs").glob("*.json")).read_text()
     assert '"status": "diverged"' in record and '"lr": []' in record
+
+
+def test_an_integer_too_large_for_a_float_is_refused():
+    # found by the fuzz test: 10**400 is an int, so "finite", but float(10**400) overflows
+    with pytest.raises(StudyError) as info:
+        study_from_dict({**BASE, "lrs": [10**400]}, source="s.yaml")
+    assert str(info.value).startswith("s.yaml: lrs: must be a non-empty list of numbers > 0. Received: [1000000")

@@ -219,8 +219,10 @@ def test_presets_are_plain_core_schedules():
             lambda: P.ExponentialDecay(0.1, 0, 0.9),
             "keras.ExponentialDecay: `decay_steps` must be > 0. Received: decay_steps=0.",
         ),
-        (lambda: P.ExponentialDecay(0.1, 10, 1.5), "keras.ExponentialDecay: `decay_rate` must be in (0, 1]"),
-        (lambda: P.ExponentialDecay(-0.1, 10, 0.5), "keras.ExponentialDecay: `initial_learning_rate` must be >= 0"),
+        (
+            lambda: P.ExponentialDecay(0.1, 10, -1.5),
+            "keras.ExponentialDecay: `decay_rate` must be >= 0 (Keras gives NaN",
+        ),
         (lambda: P.PiecewiseConstantDecay([5, 2], [1, 2, 3]), "keras.PiecewiseConstantDecay: `boundaries` must be"),
         (lambda: P.PiecewiseConstantDecay([2.5], [1, 2]), "keras.PiecewiseConstantDecay: `boundaries` must be"),
         (lambda: P.PiecewiseConstantDecay([2, 4], [1, 2]), "keras.PiecewiseConstantDecay: `values` must be one longer"),
@@ -238,3 +240,30 @@ def test_bad_arguments_raise_config_error_naming_preset_and_argument(call, messa
     with pytest.raises(L.ConfigError) as info:
         call()
     assert message in str(info.value)
+
+
+# ----------------------------------------------------------------------------------- what Keras accepts
+CORE_GROWTH = "the core refuses exponential(decay_rate > 1) without end_value (unbounded growth)"
+CORE_NEGATIVE = "the core refuses a negative exponential init_value"
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_exponential_decay_with_a_zero_rate_drops_to_zero(keras_worker, staircase):
+    # 0.5 * 0 ** (t / 4): 0 ** 0 = 1 at the start (the whole first period with staircase), then 0
+    s = P.ExponentialDecay(0.5, 4, 0.0, staircase=staircase)
+    assert [s(t) for t in range(6)] == ([0.5] * 4 + [0.0] * 2 if staircase else [0.5] + [0.0] * 5)
+    check(keras_worker, "ExponentialDecay", 50, 0.5, 4, 0.0, staircase=staircase)
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
+def test_exponential_decay_grows_with_a_rate_above_one(keras_worker):
+    s = P.ExponentialDecay(0.01, 10, 2.0)
+    assert [s(t) for t in (0, 10, 20, 5)] == pytest.approx([0.01, 0.02, 0.04, 0.01 * 2**0.5], rel=1e-15)
+    check(keras_worker, "ExponentialDecay", 100, 0.01, 10, 2.0)
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
+def test_exponential_decay_of_a_negative_rate_value(keras_worker):
+    s = P.ExponentialDecay(-0.1, 10, 0.5)
+    assert [s(t) for t in (0, 10, 20)] == pytest.approx([-0.1, -0.05, -0.025], rel=1e-15)
+    check(keras_worker, "ExponentialDecay", 100, -0.1, 10, 0.5)

@@ -10,6 +10,8 @@ cancels next to zero where the preset's ``I + (P - I) t/W`` does not). Every fun
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -310,8 +312,10 @@ def test_presets_are_plain_core_schedules():
             "optax.cosine_decay_schedule: `exponent` must be >= 0",
         ),
         (lambda: P.polynomial_schedule(1.0, 0.0, -1.0, 10), "optax.polynomial_schedule: `power` must be >= 0"),
-        (lambda: P.exponential_decay(1.0, 10, 1.5), "optax.exponential_decay: `decay_rate` must be <= 1 unless"),
-        (lambda: P.exponential_decay(1.0, 10, -0.5), "optax.exponential_decay: `decay_rate` must be >= 0"),
+        (
+            lambda: P.exponential_decay(1.0, 10, -0.5),
+            "optax.exponential_decay: `decay_rate` must be >= 0 (optax gives NaN",
+        ),
         (lambda: P.piecewise_constant_schedule(1.0, {3: -0.1}), "`boundaries_and_scales` must be a dict whose scales"),
         (lambda: P.piecewise_constant_schedule(1.0, [(3, 0.1)]), "`boundaries_and_scales` must be a dict"),
         (lambda: P.piecewise_interpolate_schedule("cos", 1.0), "`interpolate_type` must be one of 'linear', 'cosine'"),
@@ -324,10 +328,77 @@ def test_presets_are_plain_core_schedules():
         (lambda: P.sgdr_schedule([{"peak": 1.0}]), "optax.sgdr_schedule: `cosine_kwargs[0]` has a bad argument"),
         (lambda: P.join_schedules([lambda t: 1.0], []), "optax.join_schedules: `schedules[0]` must be an lrplan"),
         (lambda: P.join_schedules([P.constant_schedule(1.0)] * 2, [5, 1, 3]), "`boundaries` must be non-decreasing"),
-        (lambda: P.constant_schedule(-1.0), "optax.constant_schedule: `value` must be >= 0"),
+        (lambda: P.constant_schedule(math.nan), "optax.constant_schedule: `value` must be a finite real number"),
+        (
+            lambda: P.cosine_decay_schedule(1.0, 10, exponent=-2),
+            "`exponent` must be >= 0 (a negative exponent gives inf",
+        ),
     ],
 )
 def test_bad_arguments_raise_config_error_naming_preset_and_argument(call, message):
     with pytest.raises(L.ConfigError) as info:
         call()
     assert message in str(info.value)
+
+
+# ----------------------------------------------------------------------------------- what optax accepts
+# Cases from optax's own test suite (optax/schedules/_schedule_test.py, optax 0.2.8): a preset takes every
+# argument optax takes and gives optax's values. Expected values are optax's test expectations, computed
+# here by hand, and optax itself evaluated in the worker.
+CORE_NEGATIVE = "the core refuses negative values (constant, piecewise_constant, cosine, warmup, linear)"
+CORE_GROWTH = "the core refuses exponential(decay_rate > 1) without end_value (unbounded growth)"
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
+def test_piecewise_constant_of_negative_values(optax_worker):
+    # optax's test_negative: -[0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]
+    s = P.piecewise_constant_schedule(-0.1, {3: 2.0, 6: 0.5})
+    assert [s(k) for k in range(10)] == pytest.approx([-0.1] * 3 + [-0.2] * 3 + [-0.1] * 4, rel=1e-15)
+    check(optax_worker, Call("piecewise_constant_schedule", -0.1, {3: 2.0, 6: 0.5}), 20)
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
+def test_a_negative_constant(optax_worker):
+    assert P.constant_schedule(-1e-3)(7) == -1e-3
+    check(optax_worker, Call("constant_schedule", -1e-3), 10)
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
+@pytest.mark.parametrize(("staircase", "begin"), [(False, 0), (True, 0), (False, 5), (True, 5)])
+def test_exponential_growth_without_end_value(optax_worker, staircase, begin):
+    # optax's test_exponential: init 1.0, transition_steps 2, decay_rate 2.0: 2 ** (k / 2) after the begin
+    s = P.exponential_decay(1.0, 2, 2.0, transition_begin=begin, staircase=staircase)
+    expected = [1.0] * begin + [2.0 ** ((k // 2) if staircase else k / 2) for k in range(15)]
+    assert [s(k) for k in range(15 + begin)] == pytest.approx(expected, rel=1e-15)
+    check(optax_worker, Call("exponential_decay", 1.0, 2, 2.0, transition_begin=begin, staircase=staircase), 60)
+
+
+@pytest.mark.parametrize(
+    ("decay_rate", "end_value", "staircase", "expected"),
+    [
+        # optax's test_end_value_with_staircase, begin 3: 1.0 held 3 steps, then 1.0 * rate ** (k / 2), clamped
+        (0.2, 0.1, False, [1.0, 1.0, 1.0, 1.0, 0.2**0.5, 0.2, 0.1, 0.1, 0.1]),  # 0.2 ** 1.5 = 0.089 < 0.1
+        (1.0, 0.1, False, [0.1] * 9),  # rate 1: optax clamps with min, so 0.1 from the start
+        (2.0, 3.0, True, [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0]),
+    ],
+)
+def test_exponential_end_value_as_in_optax_tests(optax_worker, decay_rate, end_value, staircase, expected):
+    s = P.exponential_decay(1.0, 2, decay_rate, transition_begin=3, staircase=staircase, end_value=end_value)
+    assert [s(k) for k in range(9)] == pytest.approx(expected, rel=1e-12)
+    call = Call("exponential_decay", 1.0, 2, decay_rate, transition_begin=3, staircase=staircase, end_value=end_value)
+    check(optax_worker, call, 40)
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
+def test_warmup_cosine_to_a_negative_end_with_exponent(optax_worker):
+    # optax's test_with_exponent: linear 0.2 -> 1.21 over 50 steps, then -3 + 4.21 c**2 with c = (1 + cos(pi t/50))/2
+    s = P.warmup_cosine_decay_schedule(0.2, 1.21, 50, 100, end_value=-3.0, exponent=2)
+    assert [s(k) for k in (0, 10, 50, 75, 100)] == pytest.approx([0.2, 0.402, 1.21, -1.9475, -3.0], rel=1e-12)
+    check(optax_worker, Call("warmup_cosine_decay_schedule", 0.2, 1.21, 50, 100, end_value=-3.0, exponent=2), 150)
+
+
+def test_warmup_cosine_with_zero_peak_ignores_the_end_value(optax_worker):
+    # optax's test_zero_peak_value: linear 0.2 -> 0 over 50 steps, then 0 whatever end_value says
+    s = P.warmup_cosine_decay_schedule(0.2, 0, 50, 100, end_value=-3.0, exponent=2)
+    assert [s(k) for k in (0, 10, 50, 75, 100)] == pytest.approx([0.2, 0.16, 0.0, 0.0, 0.0], abs=1e-15)
+    check(optax_worker, Call("warmup_cosine_decay_schedule", 0.2, 0, 50, 100, end_value=-3.0, exponent=2), 150)

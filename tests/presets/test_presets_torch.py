@@ -347,7 +347,7 @@ def test_catalog_golden_values():
     [
         (lambda: P.StepLR(base_lr=0.1, step_size=0), "torch.StepLR: `step_size` must be > 0. Received: step_size=0."),
         (lambda: P.StepLR(base_lr=-1, step_size=3), "torch.StepLR: `base_lr` must be >= 0. Received: base_lr=-1."),
-        (lambda: P.StepLR(base_lr=0.1, step_size=3, gamma=2.0), "`gamma` must be in [0.0, 1.0]"),
+        (lambda: P.StepLR(base_lr=0.1, step_size=3, gamma=-0.5), "`gamma` must be >= 0 (a negative factor makes"),
         (
             lambda: P.StepLR(base_lr=0.1, step_size=3, last_epoch=5),
             "torch.StepLR: `last_epoch` must be -1 (a preset is a pure function of the step",
@@ -357,7 +357,7 @@ def test_catalog_golden_values():
         (lambda: P.ConstantLR(base_lr=0.1, factor=1.5), "torch.ConstantLR: `factor` must be in [0.0, 1.0]"),
         (lambda: P.LinearLR(base_lr=0.1, start_factor=0.0), "torch.LinearLR: `start_factor` must be in (0, 1]"),
         (lambda: P.LinearLR(base_lr=0.1, total_iters=-1), "torch.LinearLR: `total_iters` must be an integer >= 0"),
-        (lambda: P.ExponentialLR(base_lr=0.1, gamma=1.1), "torch.ExponentialLR: `gamma` must be in [0.0, 1.0]"),
+        (lambda: P.ExponentialLR(base_lr=0.1, gamma=-1.1), "torch.ExponentialLR: `gamma` must be >= 0"),
         (lambda: P.PolynomialLR(base_lr=0.1, power=-1.0), "torch.PolynomialLR: `power` must be >= 0"),
         (lambda: P.CosineAnnealingLR(base_lr=0.1, T_max=0), "torch.CosineAnnealingLR: `T_max` must be > 0"),
         (
@@ -394,3 +394,22 @@ def test_registry_lookup():
     assert presets.get("torch.OneCycleLR") is P.OneCycleLR
     assert "torch.CosineAnnealingLR" in presets.names()
     assert "torch.LambdaLR" not in presets.names()
+
+
+# ----------------------------------------------------------------------------------- what PyTorch accepts
+CORE_GROWTH = "the core refuses step_decay and exponential with a rate above 1 and no end_value (unbounded growth)"
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
+def test_step_lr_grows_with_gamma_above_one():
+    # PyTorch accepts gamma > 1: the lr doubles every 3 steps
+    preset = P.StepLR(base_lr=0.5, step_size=3, gamma=2.0)
+    assert [preset(t) for t in range(10)] == [0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 4.0]
+    check(preset, lambda o: S.StepLR(o, step_size=3, gamma=2.0), 0.5, 300, RECURSIVE)
+
+
+@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
+def test_exponential_lr_grows_with_gamma_above_one():
+    preset = P.ExponentialLR(base_lr=0.5, gamma=1.5)
+    assert [preset(t) for t in range(4)] == [0.5, 0.75, 1.125, 1.6875]  # 0.5 * 1.5 ** t
+    check(preset, lambda o: S.ExponentialLR(o, gamma=1.5), 0.5, 300, RECURSIVE)

@@ -16,8 +16,11 @@ never a traceback; ``compare`` exits with 1 when the schedules differ.
 The command needs the ``cli`` extra (``pip install 'lrplan[cli]'``: typer, rich, pyyaml, matplotlib);
 they are imported when a command runs, so ``import lrplan`` and ``import lrplan.cli`` stay light.
 The modules of this package, by job: ``_resolve`` (SCHEDULE arguments), ``_steps`` (step ranges),
-``_summary`` (evaluation in chunks, summaries), ``_chart`` (the terminal chart), ``_docs`` (docstrings
-as terminal text), ``_app`` (the commands), and this module (the entry point).
+``_summary`` (evaluation in chunks, summaries, comparisons), ``_chart`` (the terminal chart), ``_docs``
+(docstrings as terminal text), ``_term`` (terminal output, exit statuses), ``_commands`` (what each
+command does), ``_app`` (the typer application: options, help, completion, the lab), ``_fast`` (a
+quick reader of ``show`` and ``sample`` command lines that needs no typer), and this module (the entry
+point). ``lrplan show`` and ``lrplan sample`` start without importing typer or rich.
 
 Example:
     >>> from lrplan.cli import resolve
@@ -33,11 +36,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._chart import braille_chart
-from ._demo import SEED_STEPS, SEEDS
+from ._demo import DEMO_SCHEDULES, DEMO_STEPS
 from ._errors import CliError
+from ._fast import quick_command
 from ._resolve import PRESET_PREFIX, load_file, resolve
 from ._steps import auto_steps
 from ._summary import PROGRESS_ABOVE, Summary, summarize
+from ._term import guarded
 
 __all__ = [
     "main",
@@ -49,8 +54,8 @@ __all__ = [
     "braille_chart",
     "Summary",
     "CliError",
-    "SEEDS",
-    "SEED_STEPS",
+    "DEMO_SCHEDULES",
+    "DEMO_STEPS",
     "PRESET_PREFIX",
     "PROGRESS_ABOVE",
     "EXTRA_HINT",
@@ -80,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         sys.stderr.write(f"Error: {EXTRA_HINT} ({', '.join(missing)} not installed).\n")
         return 2
+    quick = quick_command(args)
+    if quick is not None:  # show and sample without building the typer application
+        return guarded(quick)
     from ._app import run
 
     return run(args)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from .. import Schedule
 from ._summary import Summary, summarize
+from ._term import Column, Terminal
 
 __all__ = ["braille_chart", "fmt", "fmt_step", "print_show"]
 
@@ -103,69 +103,56 @@ def fmt_step(k: float) -> str:
 
 
 def print_show(
-    console: Any, schedule: Schedule, steps: int, *, title: str | None = None, height: int = 8, log: bool = False
+    term: Terminal, schedule: Schedule, steps: int, *, title: str | None = None, height: int = 8, log: bool = False
 ) -> Summary:
-    """Print the chart and the table of ``lrplan show`` to a rich console; return the summary drawn."""
-    from rich.table import Table
-    from rich.text import Text
-
+    """Print the chart and the table of ``lrplan show``; return the summary drawn."""
     margin = 10
-    width = max(16, min(72, int(console.width) - margin - 4))
+    width = max(16, min(72, term.width - margin - 4))
     summary = summarize(schedule, steps, bins=2 * width)
-    spec = str(schedule)
-    header = Text()
     if title:
-        header.append(title, style="bold")
-        header.append("\n")
-    header.append(spec, style="cyan" if title else "bold cyan")
-    console.print(header)
+        term.print(title, "bold")
+    term.print(str(schedule), "cyan" if title else "bold cyan")
 
     rows, bottom, top = braille_chart(summary.lows, summary.highs, height=height, log=log)
     mid = 10 ** ((math.log10(bottom) + math.log10(top)) / 2) if log else (bottom + top) / 2
     labels = {0: f"{top:.3g}", height // 2: f"{mid:.3g}", height - 1: f"{bottom:.3g}"}
     for r, row in enumerate(rows):
-        line = Text(labels.get(r, "").rjust(margin - 2) + (" ┤" if r in labels else " │"), style="dim")
-        line.append(row, style="green")
-        console.print(line)
+        axis = labels.get(r, "").rjust(margin - 2) + (" ┤" if r in labels else " │")
+        term.stream.write(term.style(axis, "dim") + term.style(row, "green") + "\n")
     used = len(rows[0]) if rows else 0
-    axis = ["─"] * used
+    ticks = ["─"] * used
     for b in schedule.breakpoints():
         if 0 < b < steps:
             col = int((int(b) * len(summary.lows)) // steps) // 2
             if col < used:
-                axis[col] = "┴"
-    console.print(Text(" " * (margin - 1) + "└" + "".join(axis), style="dim"))
+                ticks[col] = "┴"
+    term.print(" " * (margin - 1) + "└" + "".join(ticks), "dim")
     left, right = "0", fmt_step(steps - 1)
-    console.print(Text(" " * margin + left + right.rjust(max(used - len(left), len(right) + 1)), style="dim"))
+    term.print(" " * margin + left + right.rjust(max(used - len(left), len(right) + 1)), "dim")
 
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("")
-    table.add_column("step", justify="right")
-    table.add_column("lr", justify="right")
-    table.add_column("", style="dim")
-    table.add_row("start", "0", fmt(summary.first), "")
-    table.add_row("peak", fmt_step(summary.peak_step), fmt(summary.peak), "")
+    table = [("start", "0", fmt(summary.first), "")]
+    table.append(("peak", fmt_step(summary.peak_step), fmt(summary.peak), ""))
     if summary.low not in (summary.first, summary.last):
-        table.add_row("lowest", fmt_step(summary.low_step), fmt(summary.low), "")
+        table.append(("lowest", fmt_step(summary.low_step), fmt(summary.low), ""))
     if summary.settled_step < steps - 1 or summary.steps == 1:
         note = f"constant from step {fmt_step(summary.settled_step)}"
     else:
         note = "still changing at the last step"
-    table.add_row("end", fmt_step(steps - 1), fmt(summary.last), note)
+    table.append(("end", fmt_step(steps - 1), fmt(summary.last), note))
     points = list(schedule.breakpoints())
     for b in points[:12]:
-        table.add_row("phase boundary", fmt_step(b), fmt(schedule(float(b))), "" if b < steps else "past --steps")
+        table.append(("phase boundary", fmt_step(b), fmt(schedule(float(b))), "" if b < steps else "past --steps"))
     if len(points) > 12:
-        table.add_row("", "", "", f"... and {len(points) - 12} more phase boundaries")
+        table.append(("", "", "", f"... and {len(points) - 12} more phase boundaries"))
     for pct in (10, 25, 50, 75, 90):
         k = (steps - 1) * pct // 100
-        table.add_row(f"{pct}% of steps", fmt_step(k), fmt(schedule(k)), "")
+        table.append((f"{pct}% of steps", fmt_step(k), fmt(schedule(k)), ""))
     horizon = schedule.horizon
     if horizon is not None:
         note = "constant from here on" if horizon < steps else "constant from here on (past the steps shown)"
-        table.add_row("horizon", fmt_step(horizon), fmt(schedule(float(horizon))), note)
-    table.add_row(
-        "area Σ lr", f"0-{fmt_step(steps - 1)}", f"{summary.area:.6g}", f"mean lr {fmt(summary.area / steps)}"
+        table.append(("horizon", fmt_step(horizon), fmt(schedule(float(horizon))), note))
+    table.append(
+        ("area Σ lr", f"0-{fmt_step(steps - 1)}", f"{summary.area:.6g}", f"mean lr {fmt(summary.area / steps)}")
     )
-    console.print(table)
+    term.table(table, [Column(), Column("step", "right"), Column("lr", "right"), Column("", style="dim", wrap=True)])
     return summary

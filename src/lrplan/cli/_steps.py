@@ -39,25 +39,30 @@ def _nice_ceil(x: float) -> int:
 
 
 def auto_steps(*schedules: Schedule) -> int:
-    """A step count that shows every phase of ``schedules``: 10% past the last boundary or horizon.
+    """A step count that shows every phase of ``schedules``, and the decay of those without a horizon.
 
-    Schedules without either (power law, plain exponential) get ten times their longest step-valued
-    argument, or 1,000.
+    With a horizon (the step from which a schedule holds its end value): 10% past it, or past the last
+    phase boundary. Without one (inverse square root, power law, cyclic...): ten times the last phase
+    boundary, or ten times the longest step-valued argument, or 1,000 steps. Rounded up to two
+    significant digits; the longest of ``schedules`` wins.
 
     Example:
         >>> import lrplan
         >>> auto_steps(lrplan.warmup(lrplan.cosine(init_value=1.0, decay_steps=10_000), steps=500))
         12000
+        >>> auto_steps(lrplan.inverse_sqrt(peak_value=0.01, warmup_steps=4000))
+        40000
         >>> auto_steps(lrplan.power_law(init_value=1.0, scale_steps=100, exponent=-0.5))
         1000
     """
     best = 0
     for s in schedules:
         points = [p for p in s.breakpoints() if math.isfinite(p)]
-        if s.horizon is not None and math.isfinite(s.horizon):
-            points.append(s.horizon)
-        if points and max(points) > 0:
-            n = _nice_ceil(max(points) * 1.1 + 1)
+        horizon = s.horizon if s.horizon is not None and math.isfinite(s.horizon) else None
+        if horizon is not None and max([horizon, *points]) > 0:
+            n = _nice_ceil(max([horizon, *points]) * 1.1 + 1)
+        elif horizon is None and points and max(points) > 0:
+            n = _nice_ceil(max(points) * 10)
         else:
             scales = [v for name, v in _step_fields(s) if v and v > 0]
             n = _nice_ceil(max(scales) * 10) if scales else 1000

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import numpy as np
 
 from .. import Schedule
-from ._term import console
 
 __all__ = ["CHUNK", "PROGRESS_ABOVE", "chunks", "Summary", "summarize", "Comparison", "compare"]
 
@@ -32,6 +31,7 @@ def chunks(schedule: Schedule, steps: range, label: str = "evaluating") -> Itera
     chunk = CHUNK
     progress = task = None
     if count > PROGRESS_ABOVE and sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         progress = Progress(
@@ -39,7 +39,7 @@ def chunks(schedule: Schedule, steps: range, label: str = "evaluating") -> Itera
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=console(stderr=True),
+            console=Console(stderr=True),
             transient=True,
         )
         progress.start()

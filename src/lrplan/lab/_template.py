@@ -17,11 +17,14 @@ REPORT_TEMPLATE = """<!doctype html>
  img { max-width: 100%; border: 1px solid #eee; }
  pre { background: #f7f7f9; padding: .8rem; overflow-x: auto; font-size: .8rem; }
  .box { background: #f7f7fb; border-left: 4px solid #6a5acd; padding: .6rem 1rem; margin: 1rem 0; }
+ .box.warn { background: #fff8e6; border-left-color: #d08a00; }
 </style>
 </head>
 <body>
 <h1>lrplan lab: {{ title }}</h1>
 <p class="muted">{{ n_runs }} runs{% if diverged %} ({{ diverged }} diverged){% endif %} · generated {{ generated }} · {{ versions }}</p>
+{% if notes %}<div class="box warn"><b>{{ notes|length }} warning{% if notes|length > 1 %}s{% endif %} while reading the results.</b>
+<ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul></div>{% endif %}
 {% if description %}<p>{{ description }}</p>{% endif %}
 <p class="muted">Learning rate at update k: <code>lr &times; schedule(k)</code>, schedules written with peak 1.0 unless the study's
 <code>lrs</code> is [1.0]. Curves show the mean over seeds with a band of ± one standard deviation.</p>
@@ -40,7 +43,7 @@ REPORT_TEMPLATE = """<!doctype html>
 {% endif %}
 {% for section in sections %}
 <h2>{{ section.title }}</h2>
-<img src="{{ section.image }}" alt="learning rate, loss and {{ section.metric }} curves for {{ section.title }}">
+<img data-figure="{{ section.figure }}" src="data:image/png;base64,{{ section.image }}" alt="learning rate, loss and {{ section.metric }} curves for {{ section.title }}">
 <table>
 <tr><th>optimizer</th><th>schedule</th><th>peak lr</th><th>seeds</th><th>final {{ section.metric }}{% if section.mode == 'max' %} ↑{% else %} ↓{% endif %}</th>
 <th>final val loss</th><th>final train loss</th><th>steps to {{ section.metric }} {{ section.target_text }}</th></tr>

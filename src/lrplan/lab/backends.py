@@ -1,128 +1,180 @@
 """Where the runs of a sweep execute: this process, local worker processes, or a Ray cluster.
 
 Every backend calls the same :func:`lrplan.lab.run.train` with the same spec and thread count,
-so records are identical across backends (apart from timings, see ``VOLATILE_FIELDS``). Records are
-returned to the driver, which writes them: workers never touch the results folder, so a Ray cluster
-needs no shared file system.
+so records are identical across backends (apart from timings, see ``VOLATILE_FIELDS``). A backend
+takes runs from a :class:`Feed` one at a time as it has room for them, and hands every record back
+to the feed, which stores it: workers never touch the results folder, so a Ray cluster needs no
+shared file system, and two sweeps on one folder can share its runs (the sweep's feed claims each
+run as it is taken).
 
 * ``inline``: runs one after another in this process (debugging, tests).
-* ``local``: a :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn`` start method and
-  ``workers`` processes, each started once (thread count set before torch is imported) and reused
-  for many runs; per-step progress flows back through a queue. A worker whose driver died
-  (e.g. SIGKILL) exits at its next progress report instead of training on.
+* ``local``: ``workers`` processes (``spawn``), each started once (thread count set before torch is
+  imported) and reused for many runs; a run, its progress and its record travel over one pipe per
+  worker. A worker that dies (killed, out of memory) is replaced and its run is trained again from
+  the start (runs are deterministic); runs on the other workers go on. A run that loses its worker
+  :data:`MAX_ATTEMPTS` times fails the sweep, after the other runs finish. A worker whose driver died
+  (e.g. SIGKILL) exits within about a second, whatever it is doing.
 * ``ray``: ``ray.init(address=...)`` or, without an address, a local instance with
-  ``num_cpus=workers`` and no dashboard; one task (1 CPU) per run. Progress is per run.
+  ``num_cpus=workers`` and no dashboard; one task (1 CPU) per run, as many in flight as the cluster
+  has CPUs; a task whose worker or node is lost is retried by Ray. Progress is per run.
 """
 
 from __future__ import annotations
 
-import atexit
-import concurrent.futures as cf
 import contextlib
 import logging
 import multiprocessing
 import os
-import queue as _queue
 import sys
+import threading
 import time
+import traceback
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .errors import LabError
 from .run import train
 
-__all__ = ["Backend", "InlineBackend", "LocalBackend", "RayBackend", "get_backend", "BACKENDS"]
+__all__ = ["Feed", "Backend", "InlineBackend", "LocalBackend", "RayBackend", "get_backend", "BACKENDS", "WAIT"]
 
-OnRecord = Callable[[dict[str, Any]], None]
-OnProgress = Callable[[dict[str, Any], int, int], None]
-OnFinished = Callable[[dict[str, Any]], None]
+Spec = dict[str, Any]
 BACKENDS = ("local", "inline", "ray")
+WAIT = "wait"
+"""What :meth:`Feed.take` returns while runs remain that another process is training."""
+MAX_ATTEMPTS = 3
+"""How many times a run may lose its worker before the sweep gives it up."""
+_POLL_S = 0.2
+
+
+class Feed:
+    """The runs a backend trains, and where their progress and records go.
+
+    This base class hands out ``specs`` in order and does nothing with the results; the sweep
+    subclasses it to claim runs, store records and drive the progress display.
+    """
+
+    def __init__(self, specs: list[Spec] | None = None) -> None:
+        self._queue: deque[Spec] = deque(specs or [])
+
+    def take(self) -> Spec | str | None:
+        """The next run to train, :data:`WAIT` if none is ready yet, or None when nothing is left."""
+        return self._queue.popleft() if self._queue else None
+
+    def pending(self) -> int:
+        """How many runs are left to take, at most (a backend starts no more workers than that)."""
+        return len(self._queue)
+
+    def record(self, spec: Spec, record: dict[str, Any]) -> None:
+        """``spec`` finished with ``record``."""
+
+    def release(self, spec: Spec) -> None:
+        """``spec`` was taken and will not be finished by this sweep (it failed, or the sweep stopped)."""
+
+    def progress(self, spec: Spec, step: int, steps: int) -> None:
+        """``spec`` has done ``step`` of ``steps`` updates."""
+
+    def status(self, text: str, *, notice: bool = False) -> None:
+        """What the backend is doing besides training: starting workers, or (``notice=True``, worth a line
+        even without progress bars) replacing a lost one."""
 
 
 class Backend:
-    """Runs specs and hands each record to ``on_record`` (then ``on_finished(spec)``) as runs finish."""
+    """Trains the runs of a :class:`Feed` until it has none left."""
 
-    def run(
-        self,
-        specs: list[dict[str, Any]],
-        threads: int,
-        on_record: OnRecord,
-        on_progress: OnProgress,
-        on_finished: OnFinished,
-    ) -> None:
+    def run(self, feed: Feed, threads: int) -> None:
         raise NotImplementedError
 
 
-def _describe(spec: dict[str, Any]) -> str:
+def _describe(spec: Spec) -> str:
     return f"{spec['task']} / {spec['optimizer']} / {spec['schedule']} / lr={spec['lr']} / seed={spec['seed']}"
 
 
+def _wait_s() -> None:
+    time.sleep(0.5)
+
+
 class InlineBackend(Backend):
-    def run(
-        self,
-        specs: list[dict[str, Any]],
-        threads: int,
-        on_record: OnRecord,
-        on_progress: OnProgress,
-        on_finished: OnFinished,
-    ) -> None:
-        for spec in specs:
+    def run(self, feed: Feed, threads: int) -> None:
+        while (spec := feed.take()) is not None:
+            if spec == WAIT:
+                _wait_s()
+                continue
+            assert isinstance(spec, dict)
             try:
-                record = train(spec, threads=threads, progress=lambda k, n, s=spec: on_progress(s, k, n))  # type: ignore[misc]
-            except LabError as exc:
-                raise LabError(f"run {_describe(spec)} failed: {exc}") from exc
-            on_record(record)
-            on_finished(spec)
+                record = train(spec, threads=threads, progress=lambda k, n, s=spec: feed.progress(s, k, n))  # type: ignore[misc]
+            except BaseException as exc:
+                feed.release(spec)
+                if isinstance(exc, LabError):
+                    raise LabError(f"run {_describe(spec)} failed: {exc}") from exc
+                raise
+            feed.record(spec, record)
 
 
 # ------------------------------------------------------------------------------ local processes
-_WORKER: dict[str, Any] = {}
+def _watch_parent(parent: int) -> None:
+    """Leave as soon as the driver is gone (its pid is no longer this process's parent)."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
-def _worker_init(progress_queue: Any, parent: int, threads: int) -> None:
-    """Set up a worker process once; it then trains many runs.
+def _worker_main(conn: Connection, parent: int, threads: int) -> None:
+    """A worker process: set up once, then train runs sent over ``conn`` until told to stop.
 
     The thread count goes into the environment before torch is imported, so the OpenMP and MKL
-    pools are never built wider than the runs use; torch and the PyTorch adapter are imported here, at
-    start-up, rather than inside the first run. A worker holds no files and hands every record back
-    through the pool's pipe before it is told to stop, so at exit it skips the interpreter's
-    teardown of torch (0.5-1 s of a sweep otherwise spent waiting for workers to exit).
+    pools are never built wider than the runs use; torch and the PyTorch adapter are imported here,
+    at start-up, rather than inside the first run. A thread watches the driver from the first
+    moment, so a worker never outlives it by more than about a second (also while importing torch
+    or evaluating). A worker holds no files and hands every record back before it is told to stop,
+    so it leaves without the interpreter's teardown of torch (0.5-1 s of a sweep otherwise).
     """
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = str(threads)
-    _WORKER["queue"] = progress_queue
-    _WORKER["parent"] = parent
     import torch
 
     import lrplan.torch  # noqa: F401  (the adapter every run uses)
 
     torch.set_num_threads(threads)
-    atexit.register(_exit_now)
+    conn.send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the driver is gone
+            break
+        if message is None:
+            break
+        spec = message
+        last = [0.0]
 
+        def progress(step: int, steps: int, spec: Spec = spec, last: list[float] = last) -> None:
+            now = time.monotonic()
+            if step == steps or now - last[0] > 0.25:
+                last[0] = now
+                conn.send(("progress", step, steps))
 
-def _exit_now() -> None:
-    """The worker's last exit handler: flush the standard streams and leave without teardown."""
+        try:
+            conn.send(("record", train(spec, threads=threads, progress=progress)))
+        except (EOFError, OSError, BrokenPipeError):
+            break
+        except Exception as exc:  # reported to the driver, which raises it
+            conn.send(("error", isinstance(exc, LabError), str(exc), traceback.format_exc()))
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(0)
 
 
-def _worker_train(index: int, spec: dict[str, Any], threads: int) -> dict[str, Any]:
-    q = _WORKER["queue"]
-    parent = _WORKER["parent"]
-    last = [0.0]
-
-    def progress(step: int, steps: int) -> None:
-        now = time.monotonic()
-        if step == steps or now - last[0] > 0.25:
-            last[0] = now
-            if os.getppid() != parent:  # the driver is gone: stop instead of training for nobody
-                os._exit(1)
-            with contextlib.suppress(Exception):
-                q.put_nowait((index, step, steps))
-
-    return train(spec, threads=threads, progress=progress)
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    ready: bool = False
+    spec: Spec | None = None
 
 
 class LocalBackend(Backend):
@@ -131,54 +183,135 @@ class LocalBackend(Backend):
             raise LabError(f"local backend: `workers` must be >= 1. Received: workers={workers!r}.")
         self.workers = workers
 
-    def run(
-        self,
-        specs: list[dict[str, Any]],
-        threads: int,
-        on_record: OnRecord,
-        on_progress: OnProgress,
-        on_finished: OnFinished,
-    ) -> None:
+    def run(self, feed: Feed, threads: int) -> None:
         ctx = multiprocessing.get_context("spawn")
-        q = ctx.Queue()
-        pool = cf.ProcessPoolExecutor(
-            max_workers=min(self.workers, len(specs)),
-            mp_context=ctx,
-            initializer=_worker_init,
-            initargs=(q, os.getpid(), threads),
-        )
-        futures = {pool.submit(_worker_train, i, spec, threads): i for i, spec in enumerate(specs)}
-        pending = set(futures)
+        pool: list[_Worker] = []
+        retry: deque[Spec] = deque()  # runs whose worker died, trained again first
+        attempts: dict[int, int] = {}
+        gave_up: list[Spec] = []
+        lost_idle = 0  # workers lost before taking a run: more than a few means they cannot start
+        exhausted = False  # the feed said None: nothing left to take
+        size = max(1, min(self.workers, feed.pending()))
+
+        def start() -> None:
+            here, there = ctx.Pipe(duplex=True)
+            process = ctx.Process(target=_worker_main, args=(there, os.getpid(), threads), daemon=True)
+            process.start()
+            there.close()  # the driver keeps only its end: a worker sees EOF when the driver dies
+            pool.append(_Worker(process, here))
+
+        def assign() -> None:
+            nonlocal exhausted
+            for w in pool:
+                if not w.ready or w.spec is not None:
+                    continue
+                spec = retry.popleft() if retry else (None if exhausted else feed.take())
+                if spec is None:
+                    exhausted = True
+                    return
+                if spec == WAIT:
+                    return
+                assert isinstance(spec, dict)
+                w.spec = spec
+                w.conn.send(spec)
+                feed.progress(spec, 0, spec["steps"])
+
+        def lose(w: _Worker) -> None:
+            nonlocal lost_idle
+            pool.remove(w)
+            with contextlib.suppress(OSError):
+                w.conn.close()
+            w.process.join(timeout=1)
+            code = w.process.exitcode
+            if w.spec is None:
+                lost_idle += 1
+                if lost_idle > 2 * size:
+                    raise LabError(f"local backend: {lost_idle} worker processes died before training anything.")
+            else:
+                attempts[id(w.spec)] = attempts.get(id(w.spec), 0) + 1
+                if attempts[id(w.spec)] >= MAX_ATTEMPTS:
+                    gave_up.append(w.spec)
+                    feed.release(w.spec)
+                else:
+                    retry.append(w.spec)
+                feed.status(
+                    f"a worker was lost (exit code {code}) during {_describe(w.spec)}; it runs again on a new one",
+                    notice=True,
+                )
+            if retry or not exhausted:
+                start()
+
         try:
-            while pending:
-                done, pending = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-                self._drain(q, specs, on_progress)
-                for fut in done:
-                    spec = specs[futures[fut]]
-                    try:
-                        record = fut.result()
-                    except LabError as exc:
-                        raise LabError(f"run {_describe(spec)} failed: {exc}") from exc
-                    on_record(record)
-                    on_finished(spec)
+            feed.status(f"starting {size} worker process{'es' if size > 1 else ''} (torch, data)")
+            for _ in range(size):
+                start()
+            while True:
+                assign()
+                if exhausted and not retry and all(w.spec is None for w in pool):
+                    break
+                self._serve(pool, feed, lose)
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            for w in pool:
+                if w.spec is not None:
+                    feed.release(w.spec)
+                    w.spec = None
+                with contextlib.suppress(Exception):
+                    w.process.kill()
             raise
-        pool.shutdown(wait=True)
-        q.close()
+        finally:
+            for w in pool:
+                with contextlib.suppress(Exception):
+                    w.conn.send(None)
+            for w in pool:
+                w.process.join(timeout=5)
+                if w.process.is_alive():
+                    w.process.kill()
+                    w.process.join(timeout=5)
+                with contextlib.suppress(OSError):
+                    w.conn.close()
+        if gave_up:
+            names = "; ".join(_describe(s) for s in gave_up)
+            raise LabError(f"{len(gave_up)} run(s) lost their worker {MAX_ATTEMPTS} times and were given up: {names}")
+
+    def _serve(self, pool: list[_Worker], feed: Feed, lose: Callable[[_Worker], None]) -> None:
+        """Wait up to a poll interval for messages or exits of the workers, and handle them."""
+        by_conn = {w.conn: w for w in pool}
+        by_sentinel = {w.process.sentinel: w for w in pool}
+        for obj in wait([*by_conn, *by_sentinel], timeout=_POLL_S):
+            w = by_conn.get(obj) or by_sentinel.get(obj)  # type: ignore[call-overload]
+            if w is None or w not in pool:
+                continue
+            dead = False
+            try:
+                while w.conn.poll():  # every message it sent before it died, in order
+                    self._handle(w, w.conn.recv(), feed)
+            except (EOFError, OSError):
+                dead = True
+            if dead or not w.process.is_alive():
+                lose(w)
 
     @staticmethod
-    def _drain(q: Any, specs: list[dict[str, Any]], on_progress: OnProgress) -> None:
-        while True:
-            try:
-                index, step, steps = q.get_nowait()
-            except (_queue.Empty, OSError, ValueError):
-                return
-            on_progress(specs[index], step, steps)
+    def _handle(w: _Worker, message: tuple[Any, ...], feed: Feed) -> None:
+        kind = message[0]
+        if kind == "ready":
+            w.ready = True
+            return
+        spec = w.spec
+        assert spec is not None
+        if kind == "progress":
+            feed.progress(spec, message[1], message[2])
+        elif kind == "record":
+            w.spec = None
+            feed.record(spec, message[1])
+        elif kind == "error":
+            lab_error, text, trace = message[1:]
+            if lab_error:
+                raise LabError(f"run {_describe(spec)} failed: {text}")
+            raise RuntimeError(f"run {_describe(spec)} raised in a worker process:\n{trace}")
 
 
 # ------------------------------------------------------------------------------ ray
-def _ray_train(spec: dict[str, Any], threads: int) -> dict[str, Any]:
+def _ray_train(spec: Spec, threads: int) -> dict[str, Any]:
     return train(spec, threads=threads)
 
 
@@ -187,20 +320,14 @@ class RayBackend(Backend):
         self.workers = max(1, workers)
         self.address = address
 
-    def run(
-        self,
-        specs: list[dict[str, Any]],
-        threads: int,
-        on_record: OnRecord,
-        on_progress: OnProgress,
-        on_finished: OnFinished,
-    ) -> None:
+    def run(self, feed: Feed, threads: int) -> None:
         try:
             import ray
         except ImportError:
             raise LabError("the ray backend needs Ray: pip install 'ray[default]'") from None
         started = False
         if not ray.is_initialized():
+            feed.status("starting Ray" if self.address is None else f"connecting to Ray at {self.address}")
             if self.address:
                 ray.init(address=self.address, logging_level=logging.ERROR)
             else:
@@ -208,22 +335,39 @@ class RayBackend(Backend):
                     num_cpus=self.workers, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False
                 )
             started = True
+        refs: dict[Any, Spec] = {}
         try:
-            remote = ray.remote(num_cpus=1, max_retries=0)(_ray_train)
-            refs = {remote.remote(spec, threads): spec for spec in specs}
-            for spec in specs:
-                on_progress(spec, 0, spec["steps"])
-            while refs:
+            remote = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(_ray_train)
+            room = max(1, int(ray.cluster_resources().get("CPU", self.workers)))  # type: ignore[no-untyped-call]
+            exhausted = False
+            while True:
+                while not exhausted and len(refs) < room:
+                    spec = feed.take()
+                    if spec is None:
+                        exhausted = True
+                    elif spec == WAIT:
+                        break
+                    else:
+                        assert isinstance(spec, dict)
+                        refs[remote.remote(spec, threads)] = spec
+                        feed.progress(spec, 0, spec["steps"])
+                if not refs:
+                    if exhausted:
+                        break
+                    _wait_s()
+                    continue
                 done, _ = ray.wait(list(refs), num_returns=1, timeout=1.0)
                 for ref in done:
                     spec = refs.pop(ref)
                     try:
                         record = ray.get(ref)
-                    except ray.exceptions.RayTaskError as exc:
-                        raise LabError(f"run {_describe(spec)} failed on Ray: {exc}") from None
-                    on_record(record)
-                    on_finished(spec)
+                    except ray.exceptions.RayError as exc:
+                        feed.release(spec)
+                        raise LabError(f"run {_describe(spec)} failed on Ray: {str(exc).splitlines()[0]}") from None
+                    feed.record(spec, record)
         finally:
+            for spec in refs.values():
+                feed.release(spec)
             if started:
                 ray.shutdown()
 

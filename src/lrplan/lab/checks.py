@@ -10,25 +10,37 @@ Example:
     (True, False)
     >>> Bound(1, 4096, integer=True).describe()
     'an integer in [1, 4096]'
-    >>> Bound(0.0, integer=False).check(float("inf"))
-    False
+    >>> Bound(0.0, integer=False).check(float("inf")), Bound(0.0).check(10**400)
+    (False, False)
     >>> short(list(range(1000)))
     '[0, 1, 2, 3, 4, 5, ...]'
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import reprlib
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import LabError
 
-__all__ = ["Bound", "is_int", "is_number", "short", "structure_problem", "read_bounded", "MAX_DEPTH", "MAX_NODES"]
+__all__ = [
+    "Bound",
+    "is_int",
+    "is_number",
+    "short",
+    "structure_problem",
+    "read_bounded",
+    "require_extra",
+    "MAX_DEPTH",
+    "MAX_NODES",
+]
 
 MAX_DEPTH = 32
 """How deeply lists and mappings may nest in a study file or a record's configuration."""
@@ -53,8 +65,10 @@ def is_int(x: Any) -> bool:
 
 
 def is_number(x: Any) -> bool:
-    """A finite int or float that is not a bool."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    """A finite int or float that is not a bool (an int too large for a float is not finite)."""
+    if isinstance(x, float):
+        return math.isfinite(x)
+    return is_int(x) and -sys.float_info.max <= x <= sys.float_info.max
 
 
 def _number_text(x: float) -> str:
@@ -156,3 +170,36 @@ def read_bounded(path: str | os.PathLike[str], limit: int, *, what: str) -> byte
     if len(data) > limit:  # grew while being read
         raise LabError(f"{p}: the {what} is over {limit} bytes; at most {limit} are read.")
     return data
+
+
+LAB_EXTRA = {
+    "torch": "torch",
+    "sklearn": "scikit-learn",
+    "yaml": "pyyaml",
+    "matplotlib": "matplotlib",
+    "jinja2": "jinja2",
+}
+"""The modules of the ``lab`` extra and their distribution names."""
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package missing, or a broken module in sys.modules
+        return False
+
+
+def require_extra(*modules: str) -> None:
+    """Raise LabError, naming the install command, if any of ``modules`` (keys of :data:`LAB_EXTRA`) is
+    missing; nothing is imported, so the check costs no start-up time.
+
+    Example:
+        >>> require_extra("no_such_module_here")
+        Traceback (most recent call last):
+        ...
+        lrplan.lab.errors.LabError: the lab needs no_such_module_here, which is not installed: pip install 'lrplan[lab]'
+    """
+    missing = [LAB_EXTRA.get(m, m) for m in modules if not _installed(m)]
+    if missing:
+        which = "is" if len(missing) == 1 else "are"
+        raise LabError(f"the lab needs {', '.join(missing)}, which {which} not installed: pip install 'lrplan[lab]'")

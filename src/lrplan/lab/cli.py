@@ -3,6 +3,10 @@
 The main CLI mounts :data:`app` as its ``lab`` sub-command; ``python -m lrplan.lab`` runs it alone.
 Importing this module imports typer, rich and the lab's own modules, never torch, matplotlib or jinja2.
 
+Every command that trains or reports first checks that the ``lab`` extra is installed (torch,
+scikit-learn, pyyaml, matplotlib, jinja2, as the command needs) and otherwise says, in one line,
+``pip install 'lrplan[lab]'`` and exits with status 2 before starting anything.
+
 Commands:
     run STUDY_OR_FLAGS   run a built-in study (``quick``, ``e1``...) or a study file, or a sweep built from flags
     report DIR           write DIR/report.html from the records in DIR
@@ -20,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .checks import require_extra
 from .errors import LabError
 from .optimizers import optimizers
 from .report import write_report
@@ -108,6 +113,7 @@ def run(
         "progress": progress,
     }
     try:
+        require_extra("torch", "sklearn", "yaml", *(("matplotlib", "jinja2") if report else ()))
         if study is not None and study in builtins():
             folder = out or Path("lab-results") / study
             run_builtin(study, folder, overrides=overrides, **options)
@@ -136,7 +142,9 @@ def run(
             folder = out or Path("lab-results") / st.name
             summary = run_study(st, folder, **options)
             typer.echo(
-                f"{summary.trained} runs trained, {summary.skipped} already finished, in {summary.seconds:.1f} s -> {folder}"
+                f"{summary.trained} runs trained, {summary.skipped} already finished"
+                + (f", {summary.elsewhere} finished by another process" if summary.elsewhere else "")
+                + f", in {summary.seconds:.1f} s -> {folder}"
             )
         if report:
             typer.echo(f"report: {write_report(folder)}")
@@ -153,6 +161,7 @@ def report_cmd(
 ) -> None:
     """Write an HTML report (curves, results table, claims, configuration) for a results folder."""
     try:
+        require_extra("matplotlib", "jinja2")
         typer.echo(str(write_report(directory, out)))
     except LabError as exc:
         raise _fail(exc) from None
@@ -196,6 +205,7 @@ def demo(
     """Run the quick study (digits, 2 optimizers x 4 schedules x 2 seeds) and write its report."""
     start = time.perf_counter()
     try:
+        require_extra("torch", "sklearn", "matplotlib", "jinja2")
         run_builtin("quick", out, workers=workers, progress=progress)
         path = write_report(out)
     except LabError as exc:

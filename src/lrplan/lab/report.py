@@ -1,7 +1,9 @@
 """The HTML report of a results folder: curves, a results table, the claims and the configuration.
 
-``write_report(DIR)`` reads ``DIR/study.json`` and ``DIR/runs/*.json`` and writes ``DIR/report.html``
-with one PNG per task (matplotlib, Agg backend): learning rate, training loss (smoothed), validation
+``write_report(DIR)`` reads ``DIR/study.json`` and ``DIR/runs/*.json`` and writes ``DIR/report.html``,
+a single self-contained file (figures embedded as ``data:`` URIs, no external links), with one PNG
+figure per task (matplotlib, Agg backend), each ``<img>`` named by a ``data-figure`` attribute
+(``<task>-<steps>``): learning rate, training loss (smoothed), validation
 loss and the task's metric against the step, as the mean over seeds with a band of one standard
 deviation, one column per optimizer. The table gives the final metric, validation and training loss
 (mean ± std over seeds) and the steps needed to reach the task's target (mean over the seeds that
@@ -10,12 +12,15 @@ reached it). For built-in studies it lists each claim, whether the run met it, a
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
+import io
 import json
 import math
 import os
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +34,60 @@ from .summary import GroupKey, group, mean_std, steps_to_target
 __all__ = ["write_report", "load_records"]
 
 
-def load_records(root: str | os.PathLike[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The manifest (``study.json``) and the records of the study it lists (all records if none)."""
+Warn = Callable[[str], None]
+
+
+def _warn_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    keys, study, stages = manifest.get("keys"), manifest.get("study", {}), manifest.get("stages", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) and Store.valid_key(k) for k in keys):
+        return "'keys' is not a list of run keys"
+    if not isinstance(stages, list) or not all(isinstance(st, dict) for st in [study, *stages]):
+        return "'study' or 'stages' is not an object"
+    for st in [study, *stages]:
+        targets = st.get("targets", {})
+        if not isinstance(targets, dict) or not all(isinstance(v, (int, float)) for v in targets.values()):
+            return "a study's 'targets' is not a mapping of numbers"
+        if not all(isinstance(st.get(k, ""), str) for k in ("name", "description", "expectation")):
+            return "a study's 'name', 'description' or 'expectation' is not a string"
+    if not isinstance(manifest.get("builtin", ""), str):
+        return "'builtin' is not a string"
+    return None
+
+
+def load_records(
+    root: str | os.PathLike[str], *, warn: Warn = _warn_stderr
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The manifest (``study.json``) and the records of the study it lists (all records if none).
+
+    A record that cannot be used (unreadable, not JSON, nested too deeply, or JSON of another shape,
+    see :func:`lrplan.lab.store.record_problem`) is skipped with one line to ``warn`` naming its
+    file, and so is an unusable ``study.json``; runs the manifest lists that have no record yet are
+    counted in one line.
+    """
     store = Store(root)
-    manifest = store.read_study()
-    if manifest and isinstance(manifest.get("keys"), list):
-        records = [r for r in (store.read(k) for k in dict.fromkeys(manifest["keys"])) if r is not None]
-    else:
-        records = list(store.records())
+    manifest, why = store.load_study()
+    if manifest is not None:
+        why = _manifest_problem(manifest)
+        if why is not None:
+            manifest = None
+    if manifest is None and why != "missing":
+        warn(f"{store.root / 'study.json'}: ignored ({why}); reporting every record in {store.runs}")
+    keys = list(dict.fromkeys(manifest["keys"])) if manifest is not None else store.keys()
+    records, missing = [], 0
+    for key in keys:
+        record, problem = store.load(key, check=True)
+        if record is not None:
+            records.append(record)
+        elif problem == "missing":
+            missing += 1
+        else:
+            warn(f"{store.path(key)}: skipped ({problem})")
+    if missing:
+        warn(f"{missing} of the {len(keys)} runs in {store.root / 'study.json'} have no record yet")
     return manifest, records
 
 
@@ -70,7 +121,8 @@ def _band(curves: list[list[float]]) -> tuple[list[float], list[float], list[flo
     return mean, lo, hi
 
 
-def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: str) -> None:
+def _figure(groups: dict[GroupKey, list[dict[str, Any]]], metric: str) -> str:
+    """The curves of one section as a PNG, base64-encoded for a ``data:`` URI."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -116,8 +168,10 @@ def _figure(path: Path, groups: dict[GroupKey, list[dict[str, Any]]], metric: st
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 3 * len(columns), 4), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
-    fig.savefig(path, dpi=90)
+    png = io.BytesIO()
+    fig.savefig(png, dpi=90, format="png")
     plt.close(fig)
+    return base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def _fmt(values: Sequence[float | None], scale: float = 1.0, digits: int = 3) -> str:
@@ -136,16 +190,27 @@ def _final_train(record: dict[str, Any]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:
-    """Write ``report.html`` (and its PNGs) for the results folder ``root``; returns the HTML path.
+def write_report(
+    root: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, warn: Warn = _warn_stderr
+) -> Path:
+    """Write ``report.html`` (figures embedded) for the results folder ``root``; returns the HTML path.
+
+    Records that cannot be used are skipped with one line each to ``warn`` (standard error by
+    default), and the page says how many were skipped.
 
     Raises:
-        LabError: the folder holds no records.
+        LabError: the folder holds no usable records.
     """
     import jinja2
 
     base = Path(root)
-    manifest, records = load_records(base)
+    notes: list[str] = []
+
+    def note(message: str) -> None:
+        notes.append(message)
+        warn(message)
+
+    manifest, records = load_records(base, warn=note)
     if not records:
         raise LabError(f"{base}: no run records found (expected {base / 'runs'}/*.json); run a study first.")
     target_path = Path(out) if out is not None else base / "report.html"
@@ -169,8 +234,8 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
             default_target = None
         target = targets.get(task_name, default_target)
         groups = group(rs)
-        image = f"{_slug(task_label)}-{steps}.png"
-        _figure(target_path.parent / image, groups, metric)
+        figure = f"{_slug(task_label)}-{steps}"
+        image = _figure(groups, metric)
         rows = []
         best_value = None
         for key, grs in groups.items():
@@ -205,6 +270,7 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
         sections.append(
             {
                 "title": f"{task_label} · {steps} steps",
+                "figure": figure,
                 "image": image,
                 "metric": metric,
                 "mode": mode,
@@ -217,7 +283,10 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     regime = ""
     builtin = (manifest or {}).get("builtin")
     if builtin:
-        claims, regime = get_builtin(builtin).check(records)
+        try:
+            claims, regime = get_builtin(builtin).check(records)
+        except (LabError, LookupError, TypeError, ValueError, ArithmeticError) as exc:
+            note(f"{base / 'study.json'}: the claims of the built-in study {builtin!r} were not checked ({exc})")
     schedules = list(dict.fromkeys((r["labels"]["schedule"], r["run"]["schedule"]) for r in records))
     v = records[0]["versions"]
     infos = {json.dumps(r["task_info"], sort_keys=True) for r in records}
@@ -236,6 +305,7 @@ def write_report(root: str | os.PathLike[str], out: str | os.PathLike[str] | Non
         schedules=schedules,
         task_info=" | ".join(sorted(infos)),
         study_json=json.dumps(manifest or {}, indent=1)[:20000],
+        notes=notes,
     )
     target_path.write_text(page, encoding="utf-8")
     return target_path

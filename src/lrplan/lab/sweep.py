@@ -23,24 +23,100 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .backends import get_backend
+from .backends import WAIT, Feed, get_backend
 from .errors import LabError
 from .progress import ProgressView
-from .store import Store
+from .store import Claim, Store
 from .study import RunSpec, Study
 
 __all__ = ["run_study", "SweepSummary"]
 
 
+class _SweepFeed(Feed):
+    """The pending runs of a sweep, claimed one at a time as a backend takes them.
+
+    A run claimed by another live process is passed over and looked at again once the rest are
+    taken: finished there (its record appeared), it counts as done elsewhere; its claimant gone
+    without a record, it is taken here. Records go to the store, progress to the display.
+    """
+
+    def __init__(self, specs: list[dict[str, Any]], store: Store, view: ProgressView) -> None:
+        super().__init__(specs)
+        self.store, self.view = store, view
+        self.keys = {id(spec): RunSpec(**spec).key() for spec in specs}
+        self.claims: dict[int, Claim] = {}
+        self.elsewhere: list[dict[str, Any]] = []  # claimed by another process when last seen
+        self.done_elsewhere = 0
+        self.trained = 0
+        self.announced = False
+
+    def pending(self) -> int:
+        return super().pending() + len(self.elsewhere)
+
+    def _try(self, spec: dict[str, Any]) -> bool | None:
+        """Claim ``spec``: True (ours to train), False (held by another process), None (finished elsewhere)."""
+        key = self.keys[id(spec)]
+        claim = self.store.claim(key)
+        if claim is None:
+            return False
+        if self.store.load(key, check=True)[0] is not None:  # the holder before us finished it
+            claim.release(finished=True)
+            self.done_elsewhere += 1
+            self.view.finished(spec)
+            return None
+        self.claims[id(spec)] = claim
+        return True
+
+    def take(self) -> dict[str, Any] | str | None:
+        while (spec := super().take()) is not None:
+            assert isinstance(spec, dict)
+            got = self._try(spec)
+            if got:
+                return spec
+            if got is False:
+                self.elsewhere.append(spec)
+        for spec in list(self.elsewhere):
+            got = self._try(spec)
+            if got is not False:
+                self.elsewhere.remove(spec)
+            if got:
+                return spec
+        if self.elsewhere:
+            if not self.announced:
+                self.announced = True
+                self.view.status(f"waiting for {len(self.elsewhere)} run(s) that another process is training")
+            return WAIT
+        return None
+
+    def record(self, spec: dict[str, Any], record: dict[str, Any]) -> None:
+        self.store.write(record)
+        self.claims.pop(id(spec)).release(finished=True)
+        self.trained += 1
+        self.view.finished(spec)
+
+    def release(self, spec: dict[str, Any]) -> None:
+        claim = self.claims.pop(id(spec), None)
+        if claim is not None:
+            claim.release(finished=False)
+
+    def progress(self, spec: dict[str, Any], step: int, steps: int) -> None:
+        self.view.update(spec, step, steps)
+
+    def status(self, text: str, *, notice: bool = False) -> None:
+        self.view.status(text, notice=notice)
+
+
 @dataclass
 class SweepSummary:
-    """What a sweep did: runs in the study, skipped (already finished), trained now, seconds taken."""
+    """What a sweep did: runs in the study, skipped (already finished), trained now, seconds taken, and
+    runs finished by another sweep on the same folder meanwhile."""
 
     total: int
     skipped: int
     trained: int
     seconds: float
     out: Path
+    elsewhere: int = 0
 
 
 def run_study(
@@ -77,7 +153,7 @@ def run_study(
     store.write_study(doc)
     pending: list[RunSpec] = []
     for run, key in zip(runs, keys, strict=True):
-        record = store.read(key)
+        record, _ = store.load(key, check=True)  # unreadable or of the wrong shape: trained again
         if record is None:
             pending.append(run)
         elif record.get("labels") != run.labels():  # same result, new names: keep the report in step
@@ -87,7 +163,17 @@ def run_study(
     impl = get_backend(backend, workers=workers, address=address)
     thread_count = threads if threads is not None else study.threads
     specs = [r.to_dict() for r in pending]
+    trained = elsewhere = 0
     if specs:
-        with ProgressView(enabled=progress, total=len(runs), done=len(runs) - len(pending), title=study.name) as view:
-            impl.run(specs, thread_count, store.write, view.update, view.finished)
-    return SweepSummary(len(runs), len(runs) - len(pending), len(pending), time.perf_counter() - start, store.root)
+        steps = sum(spec["steps"] for spec in specs)
+        done = len(runs) - len(pending)
+        with ProgressView(enabled=progress, total=len(runs), done=done, title=study.name, steps=steps) as view:
+            feed = _SweepFeed(specs, store, view)
+            try:
+                impl.run(feed, thread_count)
+            finally:
+                for claim in feed.claims.values():
+                    claim.release(finished=False)
+            trained, elsewhere = feed.trained, feed.done_elsewhere
+    seconds = time.perf_counter() - start
+    return SweepSummary(len(runs), len(runs) - len(pending), trained, seconds, store.root, elsewhere)

@@ -22,7 +22,13 @@ SOURCES = ("torch", "keras", "optax", "hf", "timm", "fairseq", "t5", "big_vision
 
 
 def source(name: str) -> ModuleType:
-    """The preset module for a source library, e.g. ``source("torch")``."""
+    """The preset module for a source library, e.g. ``source("torch")``.
+
+    Example:
+        >>> from lrplan import presets
+        >>> presets.source("torch").StepLR(base_lr=0.1, step_size=30)(30)
+        0.010000000000000002
+    """
     if name not in SOURCES:
         close = difflib.get_close_matches(str(name), SOURCES, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else f" Sources: {', '.join(SOURCES)}."
@@ -31,19 +37,31 @@ def source(name: str) -> ModuleType:
 
 
 def names() -> list[str]:
-    """Every preset as ``"source.Name"``."""
+    """Every preset as ``"source.Name"`` (the functions; a module's tables of names are not presets).
+
+    Example:
+        >>> from lrplan import presets
+        >>> "torch.OneCycleLR" in presets.names() and "optax.warmup_cosine_decay_schedule" in presets.names()
+        True
+    """
     out = []
     for src in SOURCES:
         try:
             mod = source(src)
         except ImportError:
             continue
-        out += [f"{src}.{n}" for n in getattr(mod, "__all__", ())]
+        out += [f"{src}.{n}" for n in getattr(mod, "__all__", ()) if callable(getattr(mod, n, None))]
     return out
 
 
 def get(name: str) -> Callable[..., Any]:
-    """The preset function ``"source.Name"`` (e.g. ``"torch.OneCycleLR"``)."""
+    """The preset function ``"source.Name"`` (e.g. ``"torch.OneCycleLR"``).
+
+    Example:
+        >>> from lrplan import presets
+        >>> presets.get("hf.get_constant_schedule")(lr=0.001)
+        constant(0.001)
+    """
     src, _, fn = str(name).partition(".")
     mod = source(src)
     if fn not in getattr(mod, "__all__", ()):

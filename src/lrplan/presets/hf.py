@@ -7,7 +7,7 @@ preset takes that learning rate explicitly as its first argument, ``lr``, in the
 scheduler steps (optimizer updates, the Trainer's ``global_step``).
 
 Parity: over the library's own domain the values equal ``group["lr"]`` of a ``LambdaLR`` driven
-by Hugging Face's function to about 1e-15 relative (tests/test_presets_parity.py).
+by Hugging Face's function to about 1e-15 relative (tests/presets/test_presets_hf.py).
 
 Metric-driven schedules (``reduce_lr_on_plateau``, ``greedy``) are not closed-form curves: they
 raise :class:`~lrplan.ConfigError` pointing to lrplan's reduce-on-plateau support.

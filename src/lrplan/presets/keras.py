@@ -65,12 +65,14 @@ def ExponentialDecay(
 ) -> Schedule:
     r"""Keras ``ExponentialDecay``: :math:`\eta_0\, r^{t/K}` (:math:`\lfloor t/K \rfloor` with ``staircase``).
 
-    No floor, as in Keras. ``decay_rate > 1`` (unbounded growth) and ``decay_rate = 0`` are not supported.
+    No floor, as in Keras: ``decay_rate > 1`` grows without bound, ``decay_rate = 0`` drops to 0 after
+    the first step (after the first ``decay_steps`` with ``staircase``), and ``initial_learning_rate``
+    may be negative.
 
     Args:
-        initial_learning_rate: :math:`\eta_0` (>= 0).
+        initial_learning_rate: :math:`\eta_0` (any sign).
         decay_steps: :math:`K` (> 0).
-        decay_rate: :math:`r`, in (0, 1].
+        decay_rate: :math:`r` (>= 0: Keras gives NaN between whole periods with a negative rate).
         staircase: decay in discrete steps every ``decay_steps``.
         name: accepted, no effect.
 
@@ -82,12 +84,14 @@ def ExponentialDecay(
     """
     c = Args("keras.ExponentialDecay")
     _name(c, name)
-    lr0 = c.nonneg("initial_learning_rate", initial_learning_rate)
+    lr0 = c.real("initial_learning_rate", initial_learning_rate)
     k = c.positive("decay_steps", decay_steps)
     r = c.real("decay_rate", decay_rate)
-    if not 0 < r <= 1:
-        raise c.fail("decay_rate", "in (0, 1] (growth and a zero rate are not supported)", decay_rate)
+    if r < 0:
+        raise c.fail("decay_rate", ">= 0 (Keras gives NaN between whole periods with a negative rate)", decay_rate)
     stair = c.flag("staircase", staircase)
+    if r == 0:  # 0 ** 0 = 1 at first, then 0
+        return PiecewiseConstant(boundaries=[k if stair else 1], values=[lr0, 0.0]) if lr0 else Constant(0.0)
     return Exponential(init_value=lr0, decay_rate=r, decay_steps=k, staircase=stair, end_value=None)
 
 

@@ -9,9 +9,11 @@ the presets are exact, quirks included: ``transition_steps <= 0`` makes ``polyno
 callables ``count -> value`` that work under ``jax.jit``, so a preset can be handed to an optax
 optimizer as its ``learning_rate`` directly.
 
-Where optax would produce ``inf``/``NaN`` or grow without bound (a negative ``power`` or
-``exponent``, ``decay_rate > 1`` without ``end_value``, a negative boundary in
-``piecewise_interpolate_schedule``), the preset raises :class:`~lrplan.ConfigError` instead.
+Values may be negative and may grow, as in optax (``exponential_decay`` with ``decay_rate > 1``
+grows without bound unless ``end_value`` caps it). Where optax would produce ``inf`` or ``NaN``
+(a negative ``power`` or ``exponent``, a negative ``decay_rate``) or raises (``decay_steps <= 0``,
+negative scales), the preset raises :class:`~lrplan.ConfigError` instead, naming the preset; a
+negative boundary in ``piecewise_interpolate_schedule`` is refused too.
 
 Example:
     >>> from lrplan.presets import optax as P
@@ -82,7 +84,7 @@ def constant_schedule(value: float) -> Schedule:
         >>> P.constant_schedule(5e-4)(10_000)
         0.0005
     """
-    return Constant(Args("optax.constant_schedule").nonneg("value", value))
+    return Constant(Args("optax.constant_schedule").real("value", value))
 
 
 @preset
@@ -99,9 +101,9 @@ def polynomial_schedule(
     ``transition_begin`` counts as 0, and ``power=0`` is the constant ``init_value`` (:math:`0^0 = 1`).
 
     Args:
-        init_value: :math:`\eta_0` (>= 0).
-        end_value: :math:`\eta_{end}` (>= 0), held from :math:`B + T`.
-        power: :math:`p` (>= 0).
+        init_value: :math:`\eta_0`.
+        end_value: :math:`\eta_{end}`, held from :math:`B + T`.
+        power: :math:`p` (>= 0: a negative power gives ``inf`` from :math:`B + T` on).
         transition_steps: :math:`T`.
         transition_begin: :math:`B`, steps held at ``init_value`` first.
 
@@ -114,8 +116,8 @@ def polynomial_schedule(
         (0.9803, 0.01)
     """
     c = Args("optax.polynomial_schedule")
-    i = c.nonneg("init_value", init_value)
-    e = c.nonneg("end_value", end_value)
+    i = c.real("init_value", init_value)
+    e = c.real("end_value", end_value)
     p = c.nonneg("power", power)
     n = c.real("transition_steps", transition_steps)
     b = _begin(c, transition_begin)
@@ -142,8 +144,8 @@ def linear_schedule(init_value: float, end_value: float, transition_steps: int, 
         (0.55, 0.1, 1.0)
     """
     c = Args("optax.linear_schedule")
-    i = c.nonneg("init_value", init_value)
-    e = c.nonneg("end_value", end_value)
+    i = c.real("init_value", init_value)
+    e = c.real("end_value", end_value)
     n = c.real("transition_steps", transition_steps)
     b = _begin(c, transition_begin)
     if n <= 0:
@@ -163,7 +165,7 @@ def piecewise_constant_schedule(
     from the first step.
 
     Args:
-        init_value: :math:`\eta_0` (>= 0).
+        init_value: :math:`\eta_0` (any sign).
         boundaries_and_scales: ``{step: scale}`` with scales >= 0, or None.
 
     Example:
@@ -173,7 +175,7 @@ def piecewise_constant_schedule(
         [1.0, 1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
     """
     c = Args("optax.piecewise_constant_schedule")
-    v = float(c.nonneg("init_value", init_value))
+    v = float(c.real("init_value", init_value))
     items = c.scales_dict("boundaries_and_scales", boundaries_and_scales)
     bounds: list[float] = []
     values = [v]
@@ -193,17 +195,19 @@ def _exponential(
     c: Args, init: float, transition_steps: Any, decay_rate: Any, begin: float, staircase: Any, end_value: Any
 ) -> Schedule:
     n = c.real("transition_steps", transition_steps)
-    r = c.nonneg("decay_rate", decay_rate)
+    r = c.real("decay_rate", decay_rate)
+    if r < 0:
+        raise c.fail("decay_rate", ">= 0 (optax gives NaN between whole periods with a negative rate)", decay_rate)
     stair = c.flag("staircase", staircase)
-    e = None if end_value is None else float(c.nonneg("end_value", end_value))
+    e = None if end_value is None else float(c.real("end_value", end_value))
     if n <= 0 or r == 0:
         return Constant(init)
-    if e is None and r > 1:
-        raise c.fail("decay_rate", "<= 1 unless `end_value` caps the growth (unbounded growth)", decay_rate)
-    if e is not None and ((r < 1 and e > init) or (r > 1 and e < init)):
-        return Constant(e)  # the clamp wins from the first step
+    if r == 1:  # optax clamps with min once the rate is >= 1
+        return Constant(init if e is None else min(init, e))
     if init == 0:
-        return Constant(0.0)
+        return Constant(0.0 if e is None else (max(0.0, e) if r < 1 else min(0.0, e)))
+    if e is not None and init > 0 and ((r < 1 and e > init) or (r > 1 and e < init)):
+        return Constant(e)  # the clamp wins from the first step
     return _shifted(Exponential(init_value=init, decay_rate=r, decay_steps=n, staircase=stair, end_value=e), begin)
 
 
@@ -222,16 +226,17 @@ def exponential_decay(
         \eta(t) = \text{clamp}\left(\eta_0\, r^{e(t)},\ \eta_{end}\right), \quad
         e(t) = \max(t - B, 0)/T \ (\lfloor\cdot\rfloor \text{ with staircase})
 
-    The clamp is a floor when :math:`r < 1` and a ceiling when :math:`r > 1`. Quirks kept:
+    The clamp is a floor when :math:`r < 1` and a ceiling when :math:`r >= 1`; without it a rate above 1
+    grows without bound, as in optax. Quirks kept:
     ``transition_steps <= 0`` or ``decay_rate == 0`` give the constant ``init_value``; a negative
     ``transition_begin`` counts as 0; an ``end_value`` on the wrong side of ``init_value`` holds
     ``end_value`` from step 0. Where optax overflows to NaN (``init_value=0`` with ``decay_rate > 1``
     computes ``0 * inf`` once :math:`r^{e(t)}` overflows), the preset holds its value, 0.
 
     Args:
-        init_value: :math:`\eta_0` (>= 0).
+        init_value: :math:`\eta_0` (any sign).
         transition_steps: :math:`T`.
-        decay_rate: :math:`r` (>= 0; above 1 only with ``end_value``).
+        decay_rate: :math:`r` (>= 0; above 1 the value grows).
         transition_begin: :math:`B`.
         staircase: floor the exponent.
         end_value: the clamp, or None.
@@ -243,14 +248,21 @@ def exponential_decay(
         (1.0, 0.5, 0.2)
     """
     c = Args("optax.exponential_decay")
-    i = float(c.nonneg("init_value", init_value))
+    i = float(c.real("init_value", init_value))
     b = _begin(c, transition_begin)
     return _exponential(c, i, transition_steps, decay_rate, b, staircase, end_value)
 
 
+def _exponent(c: Args, exponent: Any) -> float | int:
+    x = c.real("exponent", exponent)
+    if x < 0:
+        raise c.fail("exponent", ">= 0 (a negative exponent gives inf at the end of the decay in optax)", exponent)
+    return x
+
+
 def _cosine(c: Args, init: float, decay_steps: Any, alpha: float, exponent: Any) -> Schedule:
     k = c.positive("decay_steps", decay_steps)
-    x = c.nonneg("exponent", exponent)
+    x = _exponent(c, exponent)
     if x == 0:
         return Constant(init)  # c**0 == 1 everywhere, 0**0 included
     return Cosine(init_value=init, decay_steps=k, end_value=alpha * init, exponent=x)
@@ -265,9 +277,9 @@ def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.
     The exponent applies to the cosine factor only. ``exponent=0`` is the constant ``init_value``.
 
     Args:
-        init_value: :math:`\eta_0` (>= 0).
+        init_value: :math:`\eta_0` (any sign).
         decay_steps: :math:`K` (> 0).
-        alpha: the final value as a fraction of ``init_value`` (>= 0).
+        alpha: the final value as a fraction of ``init_value`` (any sign).
         exponent: :math:`e` (>= 0).
 
     Example:
@@ -279,8 +291,8 @@ def cosine_decay_schedule(init_value: float, decay_steps: int, alpha: float = 0.
         (0.55, 0.1)
     """
     c = Args("optax.cosine_decay_schedule")
-    i = float(c.nonneg("init_value", init_value))
-    a = float(c.nonneg("alpha", alpha))
+    i = float(c.real("init_value", init_value))
+    a = float(c.real("alpha", alpha))
     return _cosine(c, i, decay_steps, a, exponent)
 
 
@@ -331,7 +343,7 @@ def piecewise_interpolate_schedule(
 
     Args:
         interpolate_type: ``"linear"`` or ``"cosine"``.
-        init_value: :math:`\eta_0` (>= 0).
+        init_value: :math:`\eta_0` (any sign).
         boundaries_and_scales: ``{step: scale}`` with scales >= 0, or None.
 
     Example:
@@ -342,7 +354,7 @@ def piecewise_interpolate_schedule(
     """
     c = Args("optax.piecewise_interpolate_schedule")
     kind = c.choice("interpolate_type", interpolate_type, ("linear", "cosine"))
-    i = float(c.nonneg("init_value", init_value))
+    i = float(c.real("init_value", init_value))
     return _interpolate(c, kind, i, c.scales_dict("boundaries_and_scales", boundaries_and_scales))
 
 
@@ -352,8 +364,8 @@ def _onecycle_checks(c: Args, transition_steps: Any, peak_value: Any, div: Any, 
         raise c.fail("transition_steps", "> 0", transition_steps)
     return (
         n,
-        float(c.nonneg("peak_value", peak_value)),
-        float(c.positive("div_factor", div)),
+        float(c.real("peak_value", peak_value)),
+        float(c.positive("div_factor", div)),  # optax refuses the negative scales a negative factor makes
         float(c.positive("final_div_factor", final_div)),
     )
 
@@ -443,8 +455,8 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
         0.0
     """
     c = Args("optax.warmup_constant_schedule")
-    i = c.nonneg("init_value", init_value)
-    p = c.nonneg("peak_value", peak_value)
+    i = c.real("init_value", init_value)
+    p = c.real("peak_value", peak_value)
     w = c.real("warmup_steps", warmup_steps)
     if w <= 0:
         return Constant(i)
@@ -474,11 +486,11 @@ def warmup_cosine_decay_schedule(
     ``1/peak_value``, taken as 0).
 
     Args:
-        init_value: :math:`\eta_0` (>= 0).
-        peak_value: :math:`P` (>= 0).
+        init_value: :math:`\eta_0` (any sign).
+        peak_value: :math:`P` (any sign).
         warmup_steps: :math:`W` (>= 0).
         decay_steps: :math:`D` (> ``warmup_steps``), the total length.
-        end_value: :math:`E` (>= 0).
+        end_value: :math:`E` (any sign, also above :math:`P`).
         exponent: :math:`e` (>= 0).
 
     Example:
@@ -488,19 +500,21 @@ def warmup_cosine_decay_schedule(
         (1.0, 0.5, 0.0)
     """
     c = Args("optax.warmup_cosine_decay_schedule")
-    i = float(c.nonneg("init_value", init_value))
-    p = float(c.nonneg("peak_value", peak_value))
+    i = float(c.real("init_value", init_value))
+    p = float(c.real("peak_value", peak_value))
     w = c.nonneg("warmup_steps", warmup_steps)
     d = c.real("decay_steps", decay_steps)
-    e = float(c.nonneg("end_value", end_value))
+    e = float(c.real("end_value", end_value))
     if d <= w:
         raise c.fail("decay_steps", f"> warmup_steps={shown(warmup_steps)} (it includes the warmup)", decay_steps)
-    x = c.nonneg("exponent", exponent)
+    x = _exponent(c, exponent)
     decay: Schedule
     if x == 0:
         decay = Constant(p)  # c**0 == 1 everywhere, 0**0 included
-    else:  # optax: peak * ((1 - alpha) c^x + alpha) with alpha = end / peak, or 0 when peak == 0
-        decay = Cosine(init_value=p, decay_steps=d - w, end_value=e if p > 0 else 0.0, exponent=x)
+    elif p == 0:  # optax: peak * ((1 - alpha) c^x + alpha) with alpha = end / peak, taken as 0 when peak == 0
+        decay = Constant(0.0)
+    else:
+        decay = Cosine(init_value=p, decay_steps=d - w, end_value=e, exponent=x)
     return _warmup(c, i, w, decay)
 
 
@@ -529,8 +543,8 @@ def warmup_exponential_decay_schedule(
         (0.5, 1.0, 0.5)
     """
     c = Args("optax.warmup_exponential_decay_schedule")
-    i = float(c.nonneg("init_value", init_value))
-    p = float(c.nonneg("peak_value", peak_value))
+    i = float(c.real("init_value", init_value))
+    p = float(c.real("peak_value", peak_value))
     b = _begin(c, transition_begin)
     w = c.nonneg("warmup_steps", warmup_steps)
     decay = _exponential(c, p, transition_steps, decay_rate, b, staircase, end_value)

@@ -24,7 +24,7 @@ accepted. The value at ``t = 0`` is ``_get_lr(0)``; timm's constructor writes th
 without warmup (by 8e-7 relative) and for a ``MultiStepLRScheduler`` milestone <= 1.
 
 Parity: the values equal timm's ``step``/``step_update`` output to about 1e-15 relative
-(tests/test_presets_timm.py runs timm's own modules).
+(tests/presets/test_presets_timm.py runs timm's own modules).
 
 Example:
     >>> from lrplan.presets import timm

@@ -72,19 +72,28 @@ def _base(c: Args, base_lr: Any) -> float:
     return float(c.nonneg("base_lr", base_lr))
 
 
+def _factor(c: Args, gamma: Any) -> float:
+    g = c.real("gamma", gamma)
+    if g < 0:
+        raise c.fail(
+            "gamma", ">= 0 (a negative factor makes the lr negative, which PyTorch's optimizers refuse)", gamma
+        )
+    return float(g)
+
+
 @preset
 def StepLR(*, base_lr: float, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> Schedule:
     r"""PyTorch ``StepLR``: multiply by ``gamma`` every ``step_size`` steps.
 
     .. math:: \eta(t) = b\,\gamma^{\lfloor t / \text{step\_size} \rfloor}
 
-    ``gamma=0`` drops to exactly 0 at ``step_size`` (a piecewise constant); ``gamma > 1`` (unbounded
-    growth) is not supported.
+    ``gamma=0`` drops to exactly 0 at ``step_size`` (a piecewise constant); ``gamma > 1`` grows
+    without bound, as in PyTorch.
 
     Args:
         base_lr: :math:`b`, the optimizer's learning rate.
         step_size: period of the decay (> 0).
-        gamma: factor per period, in [0, 1] (default 0.1).
+        gamma: factor per period, >= 0 (default 0.1; a negative one would make the lr negative).
         last_epoch: only the default -1 (resuming is restoring the step).
 
     Example:
@@ -99,7 +108,7 @@ def StepLR(*, base_lr: float, step_size: int, gamma: float = 0.1, last_epoch: in
     c.last_epoch(last_epoch)
     b = _base(c, base_lr)
     k = c.positive("step_size", step_size)
-    g = c.in_range("gamma", gamma, 0.0, 1.0)
+    g = _factor(c, gamma)
     if g == 0:
         return PiecewiseConstant(boundaries=[k], values=[b, 0.0])
     return StepDecay(init_value=b, decay_rate=g, decay_steps=k, end_value=None)
@@ -222,11 +231,11 @@ def ExponentialLR(*, base_lr: float, gamma: float, last_epoch: int = -1) -> Sche
 
     .. math:: \eta(t) = b\,\gamma^{t}
 
-    ``gamma=0`` drops to exactly 0 at step 1; ``gamma > 1`` (unbounded growth) is not supported.
+    ``gamma=0`` drops to exactly 0 at step 1; ``gamma > 1`` grows without bound, as in PyTorch.
 
     Args:
         base_lr: :math:`b`, the optimizer's learning rate.
-        gamma: the factor per step, in [0, 1].
+        gamma: the factor per step, >= 0.
         last_epoch: only the default -1.
 
     Example:
@@ -240,7 +249,7 @@ def ExponentialLR(*, base_lr: float, gamma: float, last_epoch: int = -1) -> Sche
     c = Args("torch.ExponentialLR")
     c.last_epoch(last_epoch)
     b = _base(c, base_lr)
-    g = c.in_range("gamma", gamma, 0.0, 1.0)
+    g = _factor(c, gamma)
     if g == 0:
         return PiecewiseConstant(boundaries=[1], values=[b, 0.0])
     return Exponential(init_value=b, decay_rate=g, decay_steps=1, end_value=None)

@@ -54,6 +54,12 @@ class BatchSplit:
     ``accumulation_steps`` forward/backward passes of ``micro_batch_size`` samples
     (``per_rank = micro_batch_size * accumulation_steps`` samples) before the optimizer step. Samples
     ``[samples_before, samples_before + global_batch)`` of the data stream belong to this update.
+
+    Example:
+        >>> import lrplan
+        >>> split = lrplan.batch_constant(256).split(10, world_size=4, micro_batch_size=16)
+        >>> split.samples_before, split.accumulation_steps, split.per_rank
+        (2560, 4, 64)
     """
 
     update: int

@@ -9,9 +9,9 @@ chaining, load order and a missing ``initial_lr`` cannot change the curve. Its w
 Step convention: construction writes the values for step 0 (the first update); each ``step()``, called
 after ``optimizer.step()``, moves to the next update. Past its horizon a schedule holds its end value.
 
-The package: ``_scheduler`` (the scheduler's lifecycle and state), ``_groups`` (param-group plumbing:
-the plan of slots and targets, and the one function that writes into param groups), ``_range_test``
-(the LR range test on a model).
+The package: ``_scheduler`` (the scheduler's lifecycle), ``_state`` (its state dict's checks),
+``_groups`` (param-group plumbing: the plan of slots and targets, and the one function that writes
+into param groups), ``_range_test`` (the LR range test on a model).
 
 Example:
     >>> import torch, lrplan
@@ -41,10 +41,10 @@ except ImportError as _exc:  # pragma: no cover - exercised without torch (tests
 from ._groups import NotAScheduleError as NotAScheduleError
 from ._groups import current_lr as current_lr
 from ._range_test import range_test as range_test
-from ._scheduler import STATE_FORMAT as STATE_FORMAT
 from ._scheduler import Count as Count
 from ._scheduler import OnMismatch as OnMismatch
 from ._scheduler import Scheduler as Scheduler
 from ._scheduler import updates_per_epoch as updates_per_epoch
+from ._state import STATE_FORMAT as STATE_FORMAT
 
 __all__ = ["Scheduler", "NotAScheduleError", "current_lr", "updates_per_epoch", "range_test"]

@@ -18,6 +18,7 @@ import dataclasses
 import math
 import numbers
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,6 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from .. import ConfigError, Schedule, parse, to_config
-from .._validate import fail
 
 OWNER = "lrplan.torch.Scheduler"
 
@@ -36,15 +36,36 @@ _KEY = re.compile(r"^([A-Za-z_]\w*)(?:\[(\d+)\])?$")
 
 class NotAScheduleError(ConfigError, TypeError):
     """Something that is neither an lrplan schedule, a spec string, nor a plateau object was given as a
-    schedule. It is both a :class:`~lrplan.ConfigError` and a :class:`TypeError`."""
+    schedule. It is both a :class:`~lrplan.ConfigError` and a :class:`TypeError`.
+
+    Example:
+        >>> import torch, lrplan.torch
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> try:
+        ...     lrplan.torch.Scheduler(opt, lambda step: 0.1)
+        ... except lrplan.torch.NotAScheduleError as err:
+        ...     print(isinstance(err, TypeError), isinstance(err, ValueError))
+        True True
+    """
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist, _SHORT.maxtuple = 2, 8, 8, 8
+_SHORT.maxstring, _SHORT.maxother = 60, 60
 
 
 def describe(value: Any, limit: int = 120) -> str:
-    """``repr(value)`` cut to ``limit`` characters (a huge integer is described by its size)."""
+    """A short ``repr(value)`` for a message: containers are cut by ``reprlib`` (however large or deep they
+    are), a huge integer is described by its size, and the text is cut at ``limit`` characters."""
     if isinstance(value, int) and value.bit_length() > 256:
         return f"<an integer of {int(value.bit_length() * math.log10(2)) + 1} digits>"
-    text = repr(value)
+    text = _SHORT.repr(value) if isinstance(value, (dict, list, tuple, set)) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def refuse(owner: str, name: str, what: str, value: Any) -> ConfigError:
+    """The library's message, ``<owner>: `<name>` must be <what>. Received: <name>=<value>.``, with a short value."""
+    return ConfigError(f"{owner}: `{name}` must be {what}. Received: {name}={describe(value)}.")
 
 
 def is_plateau(obj: Any) -> bool:
@@ -137,16 +158,23 @@ def per_group(spec: Any, groups: Sequence[Mapping[str, Any]], where: str) -> lis
     return [one] * n
 
 
+def finite(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is not a real number or not finite as a float."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return None
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond the float range
+        return None
+    return v if math.isfinite(v) else None
+
+
 def multiplier(name: str, value: Any) -> float:
     """One learning-rate multiplier: a finite real number >= 0 (a negative one would climb the gradient)."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        try:
-            v = float(value)
-        except OverflowError:  # an integer beyond the float range
-            v = math.inf
-        if math.isfinite(v) and v >= 0.0:
-            return v
-    raise ConfigError(f"{OWNER}: `{name}` must be a finite real number >= 0. Received: {name}={describe(value)}.")
+    v = finite(value)
+    if v is None or v < 0.0:
+        raise refuse(OWNER, name, "a finite real number >= 0", value)
+    return v
 
 
 def multipliers(spec: Any, groups: Sequence[Mapping[str, Any]]) -> tuple[float, ...] | None:
@@ -165,14 +193,14 @@ def multipliers(spec: Any, groups: Sequence[Mapping[str, Any]]) -> tuple[float, 
                 f"{OWNER}: `multipliers` has {len(spec)} value(s) but the optimizer has {n} param group(s)."
             )
         return tuple(multiplier(f"multipliers[{i}]", m) for i, m in enumerate(spec))
-    raise fail(OWNER, "multipliers", "a list with one number per param group, or a mapping name -> number", spec)
+    raise refuse(OWNER, "multipliers", "a list with one number per param group, or a mapping name -> number", spec)
 
 
 def parse_key(label: Any) -> tuple[str, int | None]:
     """``"momentum"`` -> ``("momentum", None)``; ``"betas[0]"`` -> ``("betas", 0)``."""
     m = _KEY.match(label) if isinstance(label, str) else None
     if m is None:
-        raise fail(OWNER, "hyperparams", "keyed by param-group keys such as 'momentum' or 'betas[0]'", label)
+        raise refuse(OWNER, "hyperparams", "keyed by param-group keys such as 'momentum' or 'betas[0]'", label)
     return m.group(1), None if m.group(2) is None else int(m.group(2))
 
 
@@ -368,7 +396,7 @@ def make_plan(
     per_key: dict[str, list[Any]] = {"lr": per_group(schedule, groups, "schedule")}
     if hyperparams is not None:
         if not isinstance(hyperparams, Mapping):
-            raise fail(OWNER, "hyperparams", "a mapping key -> schedule", describe(hyperparams))
+            raise refuse(OWNER, "hyperparams", "a mapping key -> schedule", hyperparams)
         for label, spec in hyperparams.items():
             key, index = parse_key(label)
             if key == "lr" and index is None:

@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
+from types import CodeType
 from typing import Any, Literal
 
 from torch import Tensor
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler
+from torch.optim.lr_scheduler import ChainedScheduler, LRScheduler, SequentialLR
 
-from .. import ConfigError, UnknownScheduleError, from_config
-from .._validate import fail, require_int
+from .. import ConfigError, LrplanError, UnknownScheduleError, from_config
+from .._validate import require_int
 from ._clock import clock_state, rebase_clocks
-from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, use_tensor_lr, write
-
-STATE_FORMAT = 1
-"""Version of :meth:`Scheduler.state_dict`'s layout."""
+from ._groups import OWNER, Plan, is_plateau, label_of, make_plan, refuse, use_tensor_lr, write
+from ._state import STATE_FORMAT, WHERE, check_layout, check_step, diff, plateau_states
 
 Count = Literal["attempted", "applied"]
 OnMismatch = Literal["error", "checkpoint", "live"]
 
 
-def _diff(a: Any, b: Any, path: str, out: list[str]) -> None:
-    """Differences between two JSON-like values as 'path: checkpoint has X, live has Y'."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in list(a) + [k for k in b if k not in a]:
-            if k not in b:
-                out.append(f"{path}.{k}: only the checkpoint has it ({a[k]!r})")
-            elif k not in a:
-                out.append(f"{path}.{k}: only the live scheduler has it ({b[k]!r})")
-            else:
-                _diff(a[k], b[k], f"{path}.{k}", out)
-        return
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diff(x, y, f"{path}[{i}]", out)
-        return
-    if a != b:
-        out.append(f"{path}: checkpoint has {a!r}, live has {b!r}")
+def _init_code(cls: type) -> CodeType | None:
+    init = vars(cls).get("__init__")
+    code = getattr(inspect.unwrap(init), "__code__", None) if callable(init) else None
+    return code if isinstance(code, CodeType) else None
+
+
+_WRAPPERS = {code: cls.__name__ for cls in (ChainedScheduler, SequentialLR) if (code := _init_code(cls)) is not None}
+"""The constructors of torch's scheduler wrappers, which replay or multiply other schedulers' values."""
+
+
+def _refuse_wrapper(wrapper: str) -> ConfigError:
+    """Why lrplan.torch.Scheduler cannot run inside ``wrapper``, and what to write instead."""
+    return ConfigError(
+        f"{OWNER}: it cannot be wrapped in torch's {wrapper}. It writes each update's whole learning rate from "
+        "its schedule, so what other schedulers multiply in would be overwritten (ChainedScheduler), and it "
+        "cannot be restarted or replayed (SequentialLR). Build the whole curve as one lrplan schedule and drive "
+        "it with one Scheduler: lrplan.sequence([(a, steps), (b, None)]) runs schedules one after the other, "
+        "a * b (lrplan.product) multiplies them, lrplan.scale(a, factor=f) scales one."
+    )
 
 
 class _ReapplyAfterLoad:
@@ -49,21 +53,24 @@ class _ReapplyAfterLoad:
 
     def __call__(self, optimizer: Optimizer) -> None:
         scheduler = self._ref()
-        if scheduler is not None and scheduler.optimizer is optimizer:
+        if scheduler is not None and scheduler._optimizer is optimizer:
             scheduler._attach_tensors()
             scheduler._apply()
 
 
 class _CountUpdates:
-    """Optimizer step post-hook for ``count="applied"``: counts updates the optimizer really applied."""
+    """Optimizer step post-hook: counts the updates the optimizer applied (for ``count="applied"``), and
+    warns once when the scheduler is stepped far less often than the optimizer (see :meth:`Scheduler._pace`)."""
 
     def __init__(self, scheduler: Scheduler) -> None:
         self._ref = weakref.ref(scheduler)
 
     def __call__(self, optimizer: Optimizer, args: Any, kwargs: Any) -> None:
         scheduler = self._ref()
-        if scheduler is not None and scheduler.optimizer is optimizer:
+        if scheduler is not None and scheduler._optimizer is optimizer:
             scheduler._updates += 1
+            if not scheduler._pace_warned:
+                scheduler._pace()
 
 
 class Scheduler(LRScheduler):
@@ -110,6 +117,11 @@ class Scheduler(LRScheduler):
     A copy (``copy.deepcopy``) or an unpickled scheduler behaves exactly like the original: it drives
     the optimizer it was copied with, from its own step, plateau state and update count.
 
+    Schedules count optimizer updates, so the scheduler warns once (a ``UserWarning`` saying how to fix
+    it) when the optimizer has applied at least 4 updates and at least twice as many as :meth:`step`
+    calls plus one: the sign of a scheduler stepped once per epoch, as PyTorch Lightning does by
+    default.
+
     Raises:
         NotAScheduleError: ``schedule`` (or a hyperparameter schedule) is not a schedule.
         ConfigError: a per-group list of the wrong length, an unknown group name, a hyperparameter the
@@ -151,20 +163,22 @@ class Scheduler(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{OWNER}: `optimizer` must be a torch.optim.Optimizer. Received: {optimizer!r}.")
         if count not in ("attempted", "applied"):
-            raise fail(OWNER, "count", "'attempted' or 'applied'", count)
+            raise refuse(OWNER, "count", "'attempted' or 'applied'", count)
         if on_mismatch not in ("error", "checkpoint", "live"):
-            raise fail(OWNER, "on_mismatch", "'error', 'checkpoint' or 'live'", on_mismatch)
+            raise refuse(OWNER, "on_mismatch", "'error', 'checkpoint' or 'live'", on_mismatch)
         if not isinstance(tensor_lr, bool):
-            raise fail(OWNER, "tensor_lr", "True or False", tensor_lr)
-        self.optimizer = optimizer
+            raise refuse(OWNER, "tensor_lr", "True or False", tensor_lr)
+        self._optimizer = optimizer
         self.count = count
         self._count_applied = count == "applied"
         self.tensor_lr = tensor_lr
         self.on_mismatch = on_mismatch
-        self.last_epoch = require_int(OWNER, "start_step", start_step, minimum=0)
+        self.last_epoch = check_step(OWNER, "start_step", start_step)
         self._step_count = 1
         self._updates = 0
         self._updates_seen = 0
+        self._pace_base = (0, self._step_count)
+        self._pace_warned = False
         self._use(make_plan(optimizer.param_groups, schedule, multipliers, hyperparams))
         self.base_lrs: list[float | Tensor] = [*self._plan.values_at(0)[0]]
         self._attach_tensors()
@@ -173,9 +187,41 @@ class Scheduler(LRScheduler):
 
     def _hook(self) -> None:
         """Register this scheduler's hooks on its optimizer."""
-        self.optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
-        if self._count_applied:
-            self.optimizer.register_step_post_hook(_CountUpdates(self))
+        self._optimizer.register_load_state_dict_post_hook(_ReapplyAfterLoad(self))
+        self._optimizer.register_step_post_hook(_CountUpdates(self))
+
+    @property
+    def optimizer(self) -> Optimizer:  # type: ignore[override]
+        """The optimizer this scheduler drives.
+
+        torch's ``ChainedScheduler`` and ``SequentialLR`` read it when they are built; they are refused
+        here with the way to build the same curve (see :func:`_refuse_wrapper`).
+        """
+        wrapper = _WRAPPERS.get(sys._getframe(1).f_code)
+        if wrapper is not None:
+            raise _refuse_wrapper(wrapper)
+        return self._optimizer
+
+    @optimizer.setter
+    def optimizer(self, value: Optimizer) -> None:
+        raise AttributeError(f"{OWNER}: the optimizer cannot be changed; build a new Scheduler for another one.")
+
+    def _pace(self) -> None:
+        """Warn once when the optimizer has applied at least 4 updates and at least twice as many as
+        ``step()`` calls plus one, since construction or the last load: the schedule is lagging behind."""
+        updates, calls = self._updates - self._pace_base[0], self._step_count - self._pace_base[1]
+        if updates >= 4 and updates >= 2 * (calls + 1):
+            self._pace_warned = True
+            warnings.warn(
+                f"{OWNER}: the optimizer has applied {updates} updates but scheduler.step() was called {calls} "
+                "time(s), so the learning rate lags behind the schedule. lrplan schedules count optimizer "
+                "updates: call scheduler.step() after every optimizer.step(). In PyTorch Lightning, whose "
+                'default interval is "epoch", return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, '
+                '"interval": "step"}} from configure_optimizers(). (To count in epochs, convert with '
+                "lrplan.torch.updates_per_epoch().)",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A copy (copy.copy, copy.deepcopy) or an unpickled scheduler: torch drops an optimizer's hooks
@@ -196,18 +242,15 @@ class Scheduler(LRScheduler):
 
     def _attach_tensors(self) -> None:
         if self.tensor_lr:
-            use_tensor_lr(self.optimizer.param_groups)
+            use_tensor_lr(self._optimizer.param_groups)
 
     # ------------------------------------------------------------------ values
     def _apply(self) -> None:
         """Write the values for ``last_epoch`` into the param groups (the hot path of :meth:`step`)."""
         step = self.last_epoch
-        groups = self.optimizer.param_groups
+        groups = self._optimizer.param_groups
         if len(groups) != self._n_groups:
-            raise ConfigError(
-                f"{OWNER}: the optimizer has {len(groups)} param group(s) but the scheduler was built for "
-                f"{self._n_groups}; build a new Scheduler after add_param_group()."
-            )
+            self._check_groups()
         single = self._single
         if single is not None:  # one schedule, no multipliers, lr only: one value for every group
             write(groups, "lr", None, single(step))
@@ -215,6 +258,14 @@ class Scheduler(LRScheduler):
         slot_values = [slot.value(step) for slot in self._slots]
         for target in self._targets:
             write(groups, target.key, target.index, target.values(slot_values))
+
+    def _check_groups(self) -> None:
+        groups = self._optimizer.param_groups
+        if len(groups) != self._n_groups:
+            raise ConfigError(
+                f"{OWNER}: the optimizer has {len(groups)} param group(s) but the scheduler was built for "
+                f"{self._n_groups}; build a new Scheduler after add_param_group()."
+            )
 
     def step(self, metric: float | None = None) -> None:  # type: ignore[override]
         """Move to the next update and write its values.
@@ -248,7 +299,11 @@ class Scheduler(LRScheduler):
                 f"{OWNER}: a metric was given, but no schedule here uses metrics (no plateau object). "
                 "step() takes no epoch: the clock is restored with load_state_dict()."
             )
-        value = float(metric.item() if isinstance(metric, Tensor) else metric)
+        raw = metric.item() if isinstance(metric, Tensor) else metric
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond the float range
+            raise refuse(OWNER, "metric", "a real number within the float range", raw) from None
         self._use(plan.with_states({i: plan.slots[i].schedule.update(plan.slots[i].state, value) for i in ids}))
 
     def get_last_lr(self) -> list[float]:  # type: ignore[override]
@@ -270,7 +325,7 @@ class Scheduler(LRScheduler):
         Keys are the hyperparameter names (``"lr"``, ``"momentum"``, ``"betas[0]"``) for a single param
         group, and ``"<key>/<group name or index>"`` for several.
         """
-        groups = self.optimizer.param_groups
+        groups = self._optimizer.param_groups
         out: dict[str, float] = {}
         for target, values in zip(self._targets, self._plan.values_at(self.last_epoch), strict=True):
             if len(groups) == 1:
@@ -310,20 +365,15 @@ class Scheduler(LRScheduler):
         :class:`~lrplan.ConfigError` naming what differs, ``"checkpoint"`` adopts the checkpoint's
         schedules, ``"live"`` keeps the live ones at the checkpoint's step. Loading before or after the
         optimizer's state gives the same result; ``initial_lr`` is not needed.
+
+        Everything loaded is checked first (types, the step, the multipliers, the plateau states); a
+        refused state raises a :class:`~lrplan.ConfigError` and changes nothing.
         """
         mode = self.on_mismatch if on_mismatch is None else on_mismatch
-        where = f"{OWNER}.load_state_dict"
         if mode not in ("error", "checkpoint", "live"):
-            raise fail(where, "on_mismatch", "'error', 'checkpoint' or 'live'", mode)
-        if not isinstance(state_dict, Mapping) or "schedule" not in state_dict or "step" not in state_dict:
-            keys = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
-            raise ConfigError(
-                f"{where}: not an lrplan.torch.Scheduler state (it needs 'schedule' and 'step'). Received keys: {keys}."
-            )
-        version = state_dict.get("format", STATE_FORMAT)
-        if version != STATE_FORMAT:
-            raise ConfigError(f"{where}: unsupported state format {version!r}; this lrplan reads {STATE_FORMAT}.")
-        step = require_int(where, "step", state_dict["step"], minimum=0)
+            raise refuse(WHERE, "on_mismatch", "'error', 'checkpoint' or 'live'", mode)
+        check_layout(state_dict)
+        step = check_step(WHERE, "step", state_dict["step"])
         saved: dict[str, Any] = {
             k: state_dict[k] for k in ("schedule", "multipliers", "hyperparams") if k in state_dict
         }
@@ -332,38 +382,40 @@ class Scheduler(LRScheduler):
         saved, rebased = rebase_clocks(saved, live, step)  # another batch schedule: go on from the samples consumed
         if rebased:
             plan = self._adopt({**live, "schedule": saved["schedule"]})
-            self._use(plan)
             live = plan.configs()
         same = saved == live
-        if not same:
-            if mode == "error":
-                raise ConfigError(self._mismatch_message(saved, live))
-            if mode == "checkpoint":
-                plan = self._adopt(saved)
-                self._use(plan)
-                self.base_lrs = [*plan.values_at(0)[0]]
-        plateau = state_dict.get("plateau_state")
+        if not same and mode == "error":
+            raise ConfigError(self._mismatch_message(saved, live))
+        adopted = not same and mode == "checkpoint"
+        if adopted:
+            plan = self._adopt(saved)
+        own = same or adopted
         ids = plan.plateau_slots
-        if plateau is not None and ids:
-            states = [plateau] if len(ids) == 1 else plateau
-            fits = isinstance(states, list) and len(states) == len(ids)
-            if not fits and (same or mode == "checkpoint"):
-                raise ConfigError(f"{where}: 'plateau_state' does not match the plateau schedules in use.")
-            if fits:  # with on_mismatch="live", a plateau state of another shape is left at its start
-                self._use(plan.with_states(dict(zip(ids, states, strict=True))))
+        if ids:
+            states = plateau_states(state_dict, [plan.slots[i].schedule for i in ids], own=own)
+            if states is not None:
+                plan = plan.with_states(dict(zip(ids, states, strict=True)))
+        elif own and state_dict.get("plateau_state") is not None:
+            raise ConfigError(f"{WHERE}: 'plateau_state' does not match the plateau schedules in use.")
+        self._check_groups()
+        # nothing below can fail: the state is taken as a whole
+        self._use(plan)
+        if adopted:
+            self.base_lrs = [*plan.values_at(0)[0]]
         self.last_epoch = step
         self._updates_seen = self._updates
+        self._pace_base = (self._updates, self._step_count)
         self._attach_tensors()
         self._apply()
 
     def _mismatch_message(self, saved: dict[str, Any], live: dict[str, Any]) -> str:
         diffs: list[str] = []
-        _diff(saved, live, "state", diffs)
+        diff(saved, live, "state", diffs)
         shown = "\n  ".join(diffs[:5]) + (f"\n  ... and {len(diffs) - 5} more" if len(diffs) > 5 else "")
-        lines = [f"{OWNER}.load_state_dict: the checkpoint's schedule differs from the live one:", f"  {shown}"]
+        lines = [f"{WHERE}: the checkpoint's schedule differs from the live one:", f"  {shown}"]
         try:
             ckpt = from_config(saved["schedule"]) if isinstance(saved.get("schedule"), dict) else None
-        except (ConfigError, UnknownScheduleError):
+        except LrplanError:  # any refusal of the checkpoint's config: the differences above say enough
             ckpt = None
         if ckpt is not None:
             lines.append(f"  checkpoint schedule: {ckpt}")
@@ -394,7 +446,7 @@ class Scheduler(LRScheduler):
 
         hyper = saved.get("hyperparams") or {}
         return make_plan(
-            self.optimizer.param_groups,
+            self._optimizer.param_groups,
             rebuild(saved["schedule"], "schedule"),
             saved.get("multipliers"),
             {label: rebuild(cfg, f"hyperparams[{label!r}]") for label, cfg in hyper.items()} or None,
@@ -437,7 +489,7 @@ def updates_per_epoch(
     a = require_int(owner, "grad_accumulation", grad_accumulation, minimum=1)
     p = require_int(owner, "world_size", world_size, minimum=1)
     if not isinstance(drop_last, bool):
-        raise fail(owner, "drop_last", "True or False", drop_last)
+        raise refuse(owner, "drop_last", "True or False", drop_last)
     if drop_last:
         return (b // p) // a
     per_process = -(-b // p)  # ceil division on ints

@@ -93,7 +93,7 @@ def run_builtin(
     keys: list[str] = []
     done: list[Study] = []
     for stage in builtin.stages:
-        records = [r for r in (store.read(k) for k in keys) if r is not None]
+        records = [r for r in (store.load(k, check=True)[0] for k in keys) if r is not None]
         study = study_from_dict({**stage(records), **(overrides or {})}, source=f"<built-in {name}>")
         run_study(
             study, out, manifest={"builtin": name, "prior_keys": keys, "stages": [s.to_dict() for s in done]}, **options

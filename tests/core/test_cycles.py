@@ -1,4 +1,4 @@
-"""The primitives of lrplan.schedules.research: values by hand, invariants, and the same formula in every framework."""
+"""Cycles: cosine_wave, cosine_hard_restarts, cycle_anneal and quantize, by hand, by invariant and in every framework."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import lrplan as L
 from tests.examples import EXAMPLES, steps_for
 
-NEW = ("cosine_wave", "cosine_hard_restarts", "cycle_anneal_tanh", "quantize")
+CYCLES = ("cosine_wave", "cosine_hard_restarts", "cycle_anneal_tanh", "quantize")
 
 
 def test_values_by_hand():
@@ -55,7 +55,7 @@ def test_quantize_is_constant_within_a_unit(u, s):
     assert q(s) == q((s // u) * u) == L.cosine(init_value=1.0, decay_steps=15)(s // u)
 
 
-@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("name", CYCLES)
 def test_frameworks_agree(name):
     torch = pytest.importorskip("torch")
     jnp = pytest.importorskip("jax.numpy")
