@@ -206,7 +206,7 @@ def test_plateau_objects_of_the_protocol_get_states_they_can_use(plateau_state, 
         (
             {"epoch": 3},
             "unknown key(s) ['epoch'] in the state; an lrplan.torch.Scheduler state holds "
-            "['format', 'schedule', 'step', 'multipliers', 'hyperparams', 'plateau_state'].",
+            "['format', 'schedule', 'step', 'multipliers', 'hyperparams', 'plateau_state', 'consumed_samples'].",
         ),
         ({"format": True}, "unsupported state format True; this lrplan reads 1."),
         ({"format": 2}, "unsupported state format 2; this lrplan reads 1."),
