@@ -89,11 +89,11 @@ def _fit_stage(_: Records) -> dict[str, Any]:
 
 
 def lab_runs(records: Records) -> list[lrplan.laws.Run]:
-    """``lrplan.laws.load_lab`` on ``records`` (written to a temporary folder), sorted by name."""
+    """``lrplan.laws.load_lab`` on ``records`` (written to a temporary folder), in the order given."""
     with tempfile.TemporaryDirectory() as folder:
         for i, r in enumerate(records):
             (Path(folder) / f"{i:04d}-{r['key']}.json").write_text(json.dumps(r), encoding="utf-8")
-        return sorted(lrplan.laws.load_lab(folder), key=lambda run: run.name)
+        return lrplan.laws.load_lab(folder)
 
 
 def _fit_records(records: Records) -> Records:
@@ -134,7 +134,10 @@ def _prediction_claims(records: Records, laws: dict[str, lrplan.laws.Law]) -> li
     claims = []
     f = by_schedule(records)
     for label in (WSD_LABEL, OPT_LABEL):
-        held = [r for r in records if r["labels"]["schedule"] == label and r["status"] == "ok"]
+        held = sorted(
+            (r for r in records if r["labels"]["schedule"] == label and r["status"] == "ok"),
+            key=lambda r: r["run"]["seed"],
+        )
         if not held:
             claims.append(Claim(f"predictions for {label}", False, "no finished runs"))
             continue
