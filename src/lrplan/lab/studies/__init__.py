@@ -23,11 +23,14 @@ project's quality anchors (§5-§6):
 * ``e5``: digits MLP, Adam at 4x the batch (same epochs): the square-root rule (``lrplan.sqrt_scaling``)
   vs the unchanged and a re-tuned learning rate, paired over 3 seeds (Malladi et al. 2022,
   arXiv:2205.10287). Two stages. Descriptive.
+* ``laws``: char-LM as E1, 400 steps: both loss-curve laws (``lrplan.laws``) fitted on constant + cosine
+  predict WSD and the schedule the multi-power law optimizes, which are then trained (3 seeds, paired):
+  prediction errors, and whether the optimized schedule beat cosine. Two stages.
 
 Example:
     >>> from lrplan.lab import studies
     >>> sorted(studies.builtins())
-    ['e1', 'e2', 'e3', 'e4', 'e5', 'quick']
+    ['e1', 'e2', 'e3', 'e4', 'e5', 'laws', 'quick']
     >>> st = studies.first_stage("quick")
     >>> len(st.runs()), st.steps
     (16, 200)
@@ -44,7 +47,7 @@ from ..errors import LabError
 from ..store import Store
 from ..study import Study, study_from_dict
 from ..sweep import run_study
-from . import e1, e2, e3, e4, e5, quick
+from . import e1, e2, e3, e4, e5, laws, quick
 from .base import Builtin, Claim
 from .e3 import RANGE_TEST, analyse_range_test
 
@@ -59,7 +62,7 @@ __all__ = [
     "RANGE_TEST",
 ]
 
-_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5)}
+_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5, laws)}
 
 
 def builtins() -> dict[str, Builtin]:
