@@ -56,6 +56,12 @@ GROUPS = {
             "lrplan.mup_lr_multipliers",
         ],
     ),
+    "laws": (
+        "Loss-curve laws",
+        "Predict the loss of any schedule from a few runs, optimize the schedule, transfer a tuned LR: "
+        "`pip install 'lrplan[laws]'` (see also the laws guide).",
+        ["lrplan.laws"],
+    ),
     "torch": ("PyTorch", "The PyTorch adapter: `pip install 'lrplan[torch]'`.", ["lrplan.torch"]),
     "optax": ("JAX and optax", "The optax glue: `pip install 'lrplan[jax]'`.", ["lrplan.optax"]),
     "keras": ("Keras 3", "The Keras adapter: `pip install 'lrplan[keras]'`.", ["lrplan.keras"]),
