@@ -81,11 +81,11 @@ def test_big_vision_rsqrt_with_cooldown():
 
 
 def test_seed_decays_by_hand():
-    # seed 002: linear to a floor over K steps, power law, exponential
+    # linear to a floor over K steps, power law, exponential
     check(L.linear(init_value=0.1, end_value=0.001, decay_steps=100), {0: 0.1, 50: 0.0505, 100: 0.001, 500: 0.001})
     check(L.power_law(init_value=0.1, scale_steps=10, exponent=-1.0), {0: 0.1, 10: 0.05, 90: 0.01})
     check(L.exponential(init_value=0.1, decay_rate=0.5, decay_steps=100), {0: 0.1, 100: 0.05, 50: 0.1 / math.sqrt(2)})
-    # seed 003: step decay, 1/t decay
+    # step decay, 1/t decay
     check(L.step_decay(init_value=0.1, decay_rate=0.5, decay_steps=10), {9: 0.1, 10: 0.05, 25: 0.025})
     check(L.inverse_time(init_value=0.1, decay_rate=1.0, decay_steps=10), {0: 0.1, 10: 0.05, 90: 0.01})
     check(L.inverse_time(init_value=0.1, decay_rate=1.0, decay_steps=10, staircase=True), {9: 0.1, 19: 0.05})

@@ -217,10 +217,6 @@ def _formula(tex: str) -> list[str]:
     return lines
 
 
-_JARGON = re.compile(r"\s*\(seeds? [\d, and]+\)")
-"""Bookkeeping of the project that wrote the first docstrings ("(seed 002)"), not for readers."""
-
-
 def render(doc: str, width: int) -> str:
     """A docstring (or part of one) as terminal text wrapped at ``width`` characters.
 
@@ -271,7 +267,7 @@ def render(doc: str, width: int) -> str:
             para.append(lines[i].strip())
             i += 1
         hanging = indent + " " * (bullet.end() if bullet else 0)
-        out.append(_wrap(_JARGON.sub("", inline(" ".join(para))), width, indent, hanging))
+        out.append(_wrap(inline(" ".join(para)), width, indent, hanging))
     return "\n".join(out).strip("\n")
 
 
@@ -297,7 +293,7 @@ def summary_line(obj: Any) -> str:
         'Power-law schedule: η(s) = η₀ (1 + s/S)^c.'
     """
     doc = inspect.getdoc(obj) or ""
-    return _JARGON.sub("", inline(doc.strip().split("\n", 1)[0]))
+    return inline(doc.strip().split("\n", 1)[0])
 
 
 _SECTION = re.compile(r"^(Args|Arguments|Returns|Raises|Example|Examples|References|Notes?|See Also):\s*$")

@@ -54,7 +54,7 @@ class Constant(Schedule):
 @builtin("linear")
 @fields.schedule_dataclass
 class Linear(Schedule):
-    r"""Linear interpolation from ``init_value`` to ``end_value`` over ``decay_steps``, then constant (seed 002).
+    r"""Linear interpolation from ``init_value`` to ``end_value`` over ``decay_steps``, then constant (linear decay to a floor).
 
     .. math::
         \eta(s) = \begin{cases} \eta_0 + (\eta_K - \eta_0)\, s/K & s < K \\ \eta_K & s \ge K \end{cases}
@@ -209,7 +209,7 @@ class Anneal(Schedule):
 @builtin("power_law")
 @fields.schedule_dataclass
 class PowerLaw(Schedule):
-    r"""Power-law schedule (seed 002): :math:`\eta(s) = \eta_0 (1 + s/S)^{c}`.
+    r"""Power-law schedule: :math:`\eta(s) = \eta_0 (1 + s/S)^{c}`.
 
     A negative exponent :math:`c` decays like :math:`s^{c}` for :math:`s \gg S`; there is no horizon.
 
@@ -275,7 +275,7 @@ def _exp_horizon(init: float, rate: float, steps: float, staircase: bool, end: f
 @builtin("exponential")
 @fields.schedule_dataclass
 class Exponential(Schedule):
-    r"""Exponential decay (seeds 002, 003): :math:`\eta(s) = \eta_0\, r^{s/K}`, optionally stepwise and floored.
+    r"""Exponential decay: :math:`\eta(s) = \eta_0\, r^{s/K}`, optionally stepwise and floored.
 
     .. math::
         \eta(s) = \max\!\left(\eta_0\, r^{e(s)},\ \eta_{end}\right), \qquad
@@ -322,7 +322,7 @@ class Exponential(Schedule):
 @builtin("step_decay")
 @fields.schedule_dataclass
 class StepDecay(Schedule):
-    r"""Step decay (seed 003): multiply by ``decay_rate`` every ``decay_steps``, optionally floored.
+    r"""Step decay: multiply by ``decay_rate`` every ``decay_steps``, optionally floored.
 
     .. math:: \eta(s) = \max\!\left(\eta_0\, r^{\lfloor s/K \rfloor},\ \eta_{end}\right)
 
@@ -363,7 +363,7 @@ class StepDecay(Schedule):
 @builtin("inverse_time")
 @fields.schedule_dataclass
 class InverseTime(Schedule):
-    r"""1/t decay (seed 003): :math:`\eta(s) = \eta_0 / (1 + r\, e(s))`, :math:`e(s) = s/K` or :math:`\lfloor s/K\rfloor`.
+    r"""1/t decay: :math:`\eta(s) = \eta_0 / (1 + r\, e(s))`, :math:`e(s) = s/K` or :math:`\lfloor s/K\rfloor`.
 
     Args:
         init_value: :math:`\eta_0`.

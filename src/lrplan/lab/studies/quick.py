@@ -20,7 +20,7 @@ def _quick(_: Records) -> dict[str, Any]:
     return {
         "name": "quick",
         "description": "Digits MLP, 200 updates at batch 32 (about 5 epochs), SGD with momentum (peak lr 0.3) and "
-        "Adam (peak lr 0.01), four schedules from the seeds (constant, inverse-sqrt, linear decay to a floor, "
+        "Adam (peak lr 0.01), four classic schedules (constant, inverse-sqrt, linear decay to a floor, "
         "exponential decay), 2 seeds.",
         "expectation": "With the peak LR near the largest stable value, a decaying schedule ends with higher test "
         "accuracy and lower training loss than constant LR, whose last steps stay noisy. At a low peak LR (SGD 0.1, "
