@@ -1,4 +1,5 @@
 # make demo: set up .venv if needed and run the main job.  make test: set up and run every check.
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -10,12 +11,18 @@ MATHJAX := docs/vendor/mathjax/tex-svg.js
 .PHONY: demo test lint typecheck bench docs images clean
 
 $(STAMP): pyproject.toml requirements/dev.txt requirements/constraints.txt requirements/nodeps.txt
+	@echo "==> creating $(VENV) (once; 'make clean' removes it)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+	@echo "==> installing the development stack into $(VENV): the CPU build of torch, jax, keras, tensorflow,"
+	@echo "    ray, transformers, the docs tools... (about 3.7 GB; minutes the first time, seconds afterwards)"
+	set -o pipefail; $(PY) -m pip install --progress-bar off -r requirements/dev.txt -c requirements/constraints.txt \
+		| { grep -E --line-buffered '^(Collecting|Successfully installed|ERROR)' || true; }
 	$(PY) -m pip install --quiet --no-deps -r requirements/nodeps.txt
+	@echo "==> installing lrplan itself (editable)"
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 demo: $(STAMP)
 	$(PY) -m lrplan demo --out out
