@@ -38,13 +38,6 @@ from ._errors import UnknownScheduleError as UnknownScheduleError
 from ._ops import Ops as Ops
 from ._registry import register as register
 from ._registry import registered as registered
-from ._scaling import AdamScaling as AdamScaling
-from ._scaling import adamw_timescale as adamw_timescale
-from ._scaling import independent_weight_decay as independent_weight_decay
-from ._scaling import linear_scaling as linear_scaling
-from ._scaling import mup_lr_multipliers as mup_lr_multipliers
-from ._scaling import sqrt_scaling as sqrt_scaling
-from ._scaling import weight_decay_for_timescale as weight_decay_for_timescale
 from ._serialize import from_config as from_config
 from ._serialize import to_config as to_config
 from ._spec import parse as parse
@@ -58,17 +51,6 @@ from .schedules.basic import PiecewiseConstant as PiecewiseConstant
 from .schedules.basic import Polynomial as Polynomial
 from .schedules.basic import PowerLaw as PowerLaw
 from .schedules.basic import StepDecay as StepDecay
-from .schedules.batch import BatchConstant as BatchConstant
-from .schedules.batch import BatchRampup as BatchRampup
-from .schedules.batch import BatchSchedule as BatchSchedule
-from .schedules.batch import BatchSplit as BatchSplit
-from .schedules.batch import BatchSteps as BatchSteps
-from .schedules.batch import BatchSwitch as BatchSwitch
-from .schedules.clocks import PerUpdate as PerUpdate
-from .schedules.continued import Infinite as Infinite
-from .schedules.continued import WsdS as WsdS
-from .schedules.continued import cooldown_branches as cooldown_branches
-from .schedules.continued import rewarm as rewarm
 from .schedules.cosine import Cosine as Cosine
 from .schedules.cosine import OneCycle as OneCycle
 from .schedules.rsqrt import InverseSqrt as InverseSqrt
@@ -96,36 +78,55 @@ clip = Clip
 shift = Shift
 cooldown = Cooldown
 quantize = Quantize
-batch_constant = BatchConstant
-batch_rampup = BatchRampup
-batch_steps = BatchSteps
-batch_switch = BatchSwitch
-per_update = PerUpdate
-infinite = Infinite
-wsd_s = WsdS
 
-# Loaded on first use, so that `import lrplan` stays cheap (benchmarks/import_time.py): the restart and
-# periodic families, reduce-on-plateau and the range test. parse() and from_config() find their
-# schedules through the registry, which loads them the same way.
+
+# Loaded on first use, so that `import lrplan` stays cheap (benchmarks/import_time.py): the restart,
+# periodic, batch-size, clock and continued families, reduce-on-plateau, the range test and the scaling
+# rules. parse() and from_config() find their schedules through the registry, which loads them the same way.
+def _classes(module: str, *classes: tuple[str, str]) -> dict[str, tuple[str, str]]:
+    """Each class of ``module`` under its name and its lower-case alias: ``("Cyclic", "cyclic")``."""
+    return {name: (module, cls) for cls, alias in classes for name in (cls, alias)}
+
+
+def _names(module: str, *names: str) -> dict[str, tuple[str, str]]:
+    return {name: (module, name) for name in names}
+
+
 _DEFERRED: dict[str, tuple[str, str]] = {
-    **{
-        name: ("schedules.restarts", cls)
-        for cls, alias in [
-            ("CosineRestarts", "cosine_restarts"),
-            ("CosineRestartsFixedFloor", "cosine_restarts_fixed_floor"),
-            ("CosineHardRestarts", "cosine_hard_restarts"),
-            ("CycleAnneal", "cycle_anneal"),
-        ]
-        for name in (cls, alias)
-    },
-    **{
-        name: ("schedules.cyclic", cls)
-        for cls, alias in [("Cyclic", "cyclic"), ("CosineWave", "cosine_wave"), ("PolynomialCycle", "polynomial_cycle")]
-        for name in (cls, alias)
-    },
-    **{name: ("_plateau", "Plateau") for name in ("Plateau", "plateau")},
-    **{name: ("_finder", "RangeTestSchedule") for name in ("RangeTestSchedule", "range_test_schedule")},
-    **{name: ("_finder", name) for name in ("Suggestion", "suggest_lr", "plot_range_test")},
+    **_classes(
+        "schedules.restarts",
+        ("CosineRestarts", "cosine_restarts"),
+        ("CosineRestartsFixedFloor", "cosine_restarts_fixed_floor"),
+        ("CosineHardRestarts", "cosine_hard_restarts"),
+        ("CycleAnneal", "cycle_anneal"),
+    ),
+    **_classes(
+        "schedules.cyclic", ("Cyclic", "cyclic"), ("CosineWave", "cosine_wave"), ("PolynomialCycle", "polynomial_cycle")
+    ),
+    **_classes(
+        "schedules.batch",
+        ("BatchConstant", "batch_constant"),
+        ("BatchRampup", "batch_rampup"),
+        ("BatchSteps", "batch_steps"),
+        ("BatchSwitch", "batch_switch"),
+    ),
+    **_names("schedules.batch", "BatchSchedule", "BatchSplit"),
+    **_classes("schedules.clocks", ("PerUpdate", "per_update")),
+    **_classes("schedules.continued", ("Infinite", "infinite"), ("WsdS", "wsd_s")),
+    **_names("schedules.continued", "rewarm", "cooldown_branches"),
+    **_classes("_plateau", ("Plateau", "plateau")),
+    **_classes("_finder", ("RangeTestSchedule", "range_test_schedule")),
+    **_names("_finder", "Suggestion", "suggest_lr", "plot_range_test"),
+    **_names(
+        "_scaling",
+        "AdamScaling",
+        "adamw_timescale",
+        "independent_weight_decay",
+        "linear_scaling",
+        "mup_lr_multipliers",
+        "sqrt_scaling",
+        "weight_decay_for_timescale",
+    ),
 }
 
 if _TYPE_CHECKING:
@@ -134,6 +135,24 @@ if _TYPE_CHECKING:
     from ._finder import plot_range_test as plot_range_test
     from ._finder import suggest_lr as suggest_lr
     from ._plateau import Plateau as Plateau
+    from ._scaling import AdamScaling as AdamScaling
+    from ._scaling import adamw_timescale as adamw_timescale
+    from ._scaling import independent_weight_decay as independent_weight_decay
+    from ._scaling import linear_scaling as linear_scaling
+    from ._scaling import mup_lr_multipliers as mup_lr_multipliers
+    from ._scaling import sqrt_scaling as sqrt_scaling
+    from ._scaling import weight_decay_for_timescale as weight_decay_for_timescale
+    from .schedules.batch import BatchConstant as BatchConstant
+    from .schedules.batch import BatchRampup as BatchRampup
+    from .schedules.batch import BatchSchedule as BatchSchedule
+    from .schedules.batch import BatchSplit as BatchSplit
+    from .schedules.batch import BatchSteps as BatchSteps
+    from .schedules.batch import BatchSwitch as BatchSwitch
+    from .schedules.clocks import PerUpdate as PerUpdate
+    from .schedules.continued import Infinite as Infinite
+    from .schedules.continued import WsdS as WsdS
+    from .schedules.continued import cooldown_branches as cooldown_branches
+    from .schedules.continued import rewarm as rewarm
     from .schedules.cyclic import CosineWave as CosineWave
     from .schedules.cyclic import Cyclic as Cyclic
     from .schedules.cyclic import PolynomialCycle as PolynomialCycle
@@ -149,6 +168,13 @@ if _TYPE_CHECKING:
     cyclic = Cyclic
     cosine_wave = CosineWave
     polynomial_cycle = PolynomialCycle
+    batch_constant = BatchConstant
+    batch_rampup = BatchRampup
+    batch_steps = BatchSteps
+    batch_switch = BatchSwitch
+    per_update = PerUpdate
+    infinite = Infinite
+    wsd_s = WsdS
     plateau = Plateau
     range_test_schedule = RangeTestSchedule
 

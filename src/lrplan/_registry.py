@@ -28,6 +28,9 @@ DEFERRED: dict[str, str] = {
         "lrplan.schedules.restarts",
     ),
     **dict.fromkeys(["cyclic", "cosine_wave", "polynomial_cycle"], "lrplan.schedules.cyclic"),
+    **dict.fromkeys(["batch_constant", "batch_rampup", "batch_steps", "batch_switch"], "lrplan.schedules.batch"),
+    "per_update": "lrplan.schedules.clocks",
+    **dict.fromkeys(["infinite", "wsd_s"], "lrplan.schedules.continued"),
     "plateau": "lrplan._plateau",
     "range_test_schedule": "lrplan._finder",
 }
