@@ -12,6 +12,7 @@ The one import of a module above this one is :mod:`lrplan._compose`, inside ``Sc
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import math
@@ -207,7 +208,18 @@ class Schedule:
             >>> lrplan.linear(init_value=1.0, end_value=0.0, decay_steps=4).evaluate(np.array([-1, 2, 9]), NUMPY)
             array([1. , 0.5, 0. ])
         """
-        return self.formula(ops.maximum(ops.asfloat(step), 0.0), ops)
+        target = self if ops is NUMPY or ops is PY else self._for_tensors
+        return target.formula(ops.maximum(ops.asfloat(step), 0.0), ops)
+
+    @functools.cached_property
+    def _for_tensors(self) -> Schedule:
+        """This schedule with every int of its float fields made a float: the twin that meets framework tensors.
+
+        jax and keras convert a Python int meeting a tensor to int32 (an ``OverflowError`` from 2**31 on)
+        but a Python float to the tensor's float type, so durations counted in tokens must reach them
+        as floats. The values are the same numbers; nested schedules get their own twins.
+        """
+        return _floated(self)
 
     def __call__(self, step: Any) -> Any:
         kind = type(step)
@@ -370,6 +382,34 @@ class Derived(Schedule):
 
     def continuous_at(self) -> tuple[float, ...]:
         return self.definition.continuous_at()
+
+
+def _floated(schedule: Schedule) -> Schedule:
+    """``schedule`` with the ints of its float-typed fields as floats (itself when there are none)."""
+    names = {f.name for f in dataclasses.fields(schedule)}
+    changes = {}
+    for f in dataclasses.fields(schedule):
+        old = getattr(schedule, f.name)
+        new = _floated_value(old, "float" in str(f.type))
+        if new is not old:
+            changes[f.name] = new
+    if not changes:
+        return schedule
+    twin = copy.copy(schedule)
+    for key in [k for k in twin.__dict__ if k not in names]:  # values derived from the fields: recomputed
+        del twin.__dict__[key]
+    twin.__dict__.update(changes)
+    twin.__dict__["_for_tensors"] = twin
+    return twin
+
+
+def _floated_value(x: Any, is_float: bool) -> Any:
+    if isinstance(x, Schedule):
+        return x._for_tensors
+    if isinstance(x, tuple):
+        items = tuple(_floated_value(i, is_float) for i in x)
+        return items if any(a is not b for a, b in zip(items, x, strict=True)) else x
+    return float(x) if is_float and type(x) is int else x
 
 
 _COMPARED: dict[type[Schedule], tuple[str, ...]] = {}
