@@ -81,7 +81,8 @@ class Warmup(Schedule):
         if w == 0:
             return self.schedule.formula(s, ops)
         after = self.schedule.formula(ops.maximum(s - w, 0.0), ops)
-        warm = rise(ops, self.init_value, self._target, ops.minimum(s / w, 1.0), self.shape)
+        p, r = ops.minimum(s / w, 1.0), ops.maximum((w - s) / w, 0.0)
+        warm = rise(ops, self.init_value, self._target, p, r, self.shape)
         return ops.where(s < w, warm, after)
 
     def python_formula(self, s: float) -> float:
@@ -89,7 +90,7 @@ class Warmup(Schedule):
         if s >= w:
             return self.schedule.python_formula(s - w)
         if self.shape == "linear":
-            return self.init_value + (self._target - self.init_value) * (s / w)
+            return self.init_value * ((w - s) / w) + self._target * (s / w)
         return float(self.formula(s, PY))
 
     @property
@@ -438,14 +439,12 @@ class Cooldown(Schedule):
         t0, d = self.start, self.steps
         if d == 0:
             return ops.where(s < t0, v, self.end_value)
+        end = t0 + d
         q = ops.minimum(ops.maximum(s - t0, 0.0) / d, 1.0)
-        if self.shape == "linear":
-            cooled = self.end_value + (v - self.end_value) * (1.0 - q)
-        elif self.shape == "exponential":  # geometric from the live value; a zero value stays zero
-            cooled = interp(ops, ops.maximum(v, 1e-300), self.end_value, q, self.shape)
-        else:
-            cooled = interp(ops, v, self.end_value, q, self.shape)
-        return ops.where(s < t0, v, ops.where(s >= t0 + d, self.end_value, cooled))
+        r = ops.minimum(ops.maximum(end - s, 0.0) / d, 1.0)  # the remaining fraction, not 1 - q
+        live = ops.maximum(v, 1e-300) if self.shape == "exponential" else v  # geometric: a zero stays zero
+        cooled = interp(ops, live, self.end_value, q, r, self.shape)
+        return ops.where(s < t0, v, ops.where(s >= end, self.end_value, cooled))
 
     def python_formula(self, s: float) -> float:
         if s < self.start:
@@ -453,8 +452,9 @@ class Cooldown(Schedule):
         if s >= self.start + self.steps:
             return float(self.end_value)
         if self.shape == "linear":
-            q = (s - self.start) / self.steps
-            return self.end_value + (self.schedule.python_formula(s) - self.end_value) * (1.0 - q)
+            d = self.steps
+            q, r = (s - self.start) / d, (self.start + d - s) / d
+            return self.schedule.python_formula(s) * r + self.end_value * q
         return float(self.formula(s, PY))
 
     @property

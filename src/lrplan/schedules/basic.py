@@ -82,10 +82,9 @@ class Linear(Schedule):
     decay_steps: float = fields.steps(positive=True)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        p = ops.minimum(s / self.decay_steps, 1.0)
-        return ops.where(
-            s >= self.decay_steps, self.end_value, self.init_value + (self.end_value - self.init_value) * p
-        )
+        k = self.decay_steps
+        p, r = ops.minimum(s / k, 1.0), ops.maximum((k - s) / k, 0.0)  # each direct: no 1 - p to cancel
+        return ops.where(s >= k, self.end_value, self.init_value * r + self.end_value * p)
 
     @property
     def horizon(self) -> float | None:
@@ -128,7 +127,7 @@ class Polynomial(Schedule):
     power: float = fields.positive(default=1.0)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        q = ops.maximum(1.0 - s / self.decay_steps, 0.0)
+        q = ops.maximum((self.decay_steps - s) / self.decay_steps, 0.0)
         v = self.end_value + (self.init_value - self.end_value) * q**self.power
         return ops.where(s >= self.decay_steps, self.end_value, v)
 
@@ -191,8 +190,9 @@ class Anneal(Schedule):
                     raise self.config_error(name, "> 0 with shape='exponential'", getattr(self, name))
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        p = ops.minimum(s / self.steps, 1.0)
-        v = ops.where(s <= 0.0, self.init_value, interp(ops, self.init_value, self.end_value, p, self.shape))
+        k = self.steps
+        p, r = ops.minimum(s / k, 1.0), ops.maximum((k - s) / k, 0.0)
+        v = ops.where(s <= 0.0, self.init_value, interp(ops, self.init_value, self.end_value, p, r, self.shape))
         return ops.where(s >= self.steps, self.end_value, v)
 
     @property

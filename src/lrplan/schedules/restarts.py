@@ -21,6 +21,7 @@ from .. import fields
 from .._base import Schedule
 from .._ops import Ops
 from .._registry import builtin
+from .._shapes import cos_half
 
 __all__ = [
     "CosineRestarts",
@@ -111,7 +112,7 @@ class CosineRestarts(Schedule):
     def formula(self, s: Any, ops: Ops) -> Any:
         i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult), self.max_cycles)
         peak = self.init_value * self.peak_decay**i
-        v = self.end_value + (peak - self.end_value) * (0.5 * (1.0 + ops.cos(_PI * t / length)))
+        v = self.end_value + (peak - self.end_value) * cos_half(ops, t / length, (length - t) / length)
         if self.max_cycles is not None:
             v = ops.where(s >= self._start(float(self.max_cycles)), self.end_value, v)
         return v
@@ -176,7 +177,7 @@ class CosineRestartsFixedFloor(Schedule):
     def formula(self, s: Any, ops: Ops) -> Any:
         i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult))
         height = (self.init_value - self.end_value) * self.peak_decay**i
-        return self.end_value + height * (0.5 * (1.0 + ops.cos(_PI * t / length)))
+        return self.end_value + height * cos_half(ops, t / length, (length - t) / length)
 
     def breakpoints(self) -> tuple[float, ...]:
         return tuple(float(cycle_start(i, float(self.decay_steps), float(self.period_mult))) for i in range(1, 5))
@@ -223,10 +224,12 @@ class CosineHardRestarts(Schedule):
         p = s / self.decay_steps
         if ops.name in _FLOAT64:  # Hugging Face's arithmetic, so restarts land on the same steps
             x = float(self.num_cycles) * p
-            frac = x - ops.floor(x)
+            frac, rest = x - ops.floor(x), ops.floor(x) + 1.0 - x
         else:  # float32 frameworks: the exact remainder of n*s/K, so restarts stay sharp
-            frac = ops.mod(float(self.num_cycles) * s, self.decay_steps) / self.decay_steps
-        v = self.init_value * (0.5 * (1.0 + ops.cos(_PI * frac)))
+            k = float(self.decay_steps)
+            into = ops.mod(float(self.num_cycles) * s, k)
+            frac, rest = into / k, (k - into) / k
+        v = self.init_value * cos_half(ops, frac, rest)
         return ops.where(p >= 1.0, 0.0, v)
 
     @property
@@ -337,6 +340,8 @@ class CycleAnneal(Schedule):
             return ops.maximum(1.0 - ops.maximum(2.0 * r - 1.0, 1.0 - 2.0 * r), 0.0)
         kk = self.k_decay
         if self.shape == "cosine":
+            if kk == 1.0:
+                return cos_half(ops, t / ti, (ti - t) / ti)
             return 0.5 * (1.0 + ops.cos(_PI * t**kk / ti**kk))
         return ops.maximum(1.0 - t**kk / ti**kk, 0.0) ** self.power
 
