@@ -151,7 +151,8 @@ class CosineRestartsFixedFloor(Schedule):
         decay_steps: :math:`K` (> 0), the length of the first cycle.
         end_value: :math:`\eta_{end}`, the floor of every cycle (default 0).
         period_mult: :math:`m` (>= 1), each cycle is this much longer than the previous.
-        peak_decay: :math:`d` (>= 0), each cycle's height above the floor is this fraction of the previous.
+        peak_decay: :math:`d` (>= 0; <= 1 when ``end_value > init_value``, or the value would turn
+            negative), each cycle's height above the floor is this fraction of the previous.
 
     Example:
         >>> import lrplan
@@ -173,6 +174,14 @@ class CosineRestartsFixedFloor(Schedule):
     def validate(self) -> None:
         if self.period_mult < 1:
             raise self.config_error("period_mult", ">= 1", self.period_mult)
+        # With the floor above the first peak the height is negative: growing it (as Keras's m_mul > 1
+        # does) takes the value below 0 (Keras itself returns -0.6 at step 30 of the reproducer).
+        if self.end_value > self.init_value and self.peak_decay > 1:
+            raise self.config_error(
+                "peak_decay",
+                f"<= 1 when end_value={self.end_value!r} > init_value={self.init_value!r}",
+                self.peak_decay,
+            )
 
     def formula(self, s: Any, ops: Ops) -> Any:
         i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult))
