@@ -26,6 +26,18 @@ def _shifted(points: tuple[float, ...], by: float, below: float = math.inf) -> l
     return [p + by for p in points if p + by < below]
 
 
+def _offset_horizon(h: float, by: float) -> float:
+    """The first step ``H`` whose ``H - by`` (what the formulas hand the child) is at least the child's horizon ``h``.
+
+    ``(by + h) - by`` can fall one rounding short of ``h`` for fractional values, so ``by + h`` is
+    moved up to the next float until it does not: past the returned horizon the child holds its end.
+    """
+    total = float(h) + float(by)
+    while total - by < h:
+        total = math.nextafter(total, math.inf)
+    return total
+
+
 @builtin("warmup")
 @fields.schedule_dataclass
 class Warmup(Schedule):
@@ -96,7 +108,7 @@ class Warmup(Schedule):
     @property
     def horizon(self) -> float | None:
         h = self.schedule.horizon
-        return None if h is None else h + self.steps
+        return None if h is None else _offset_horizon(h, self.steps)
 
     def breakpoints(self) -> tuple[float, ...]:
         head = [float(self.steps)] if self.steps > 0 else []
@@ -158,7 +170,7 @@ class Join(Schedule):
         h = self.schedules[-1].horizon
         if h is None:
             return None
-        return h + (self.boundaries[-1] if self.boundaries else 0.0)
+        return _offset_horizon(h, self.boundaries[-1]) if self.boundaries else h
 
     def _phases(self) -> list[tuple[Schedule, float, float]]:
         starts = (0.0, *self.boundaries)
@@ -377,7 +389,7 @@ class Shift(Schedule):
     @property
     def horizon(self) -> float | None:
         h = self.schedule.horizon
-        return None if h is None else max(h + self.steps, 0.0)
+        return None if h is None else max(_offset_horizon(h, self.steps), 0.0)
 
     def breakpoints(self) -> tuple[float, ...]:
         return tuple(p for p in _shifted(self.schedule.breakpoints(), self.steps) if p > 0)
@@ -506,7 +518,12 @@ class Quantize(Schedule):
     @property
     def horizon(self) -> float | None:
         h = self.schedule.horizon
-        return None if h is None else float(math.ceil(h) * self.unit_steps)
+        if h is None:
+            return None
+        units, at = math.ceil(h), float(math.ceil(h) * self.unit_steps)
+        while math.floor(at / self.unit_steps) < units:  # the formula's floor(s / U) must reach ceil(h)
+            at = math.nextafter(at, math.inf)
+        return at
 
     def breakpoints(self) -> tuple[float, ...]:
         return tuple(sorted({float(math.ceil(p) * self.unit_steps) for p in self.schedule.breakpoints()}))

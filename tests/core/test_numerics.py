@@ -5,10 +5,16 @@ Expected values are hand-computed (the formula of the schedule's docstring, writ
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lrplan as L
 from lrplan import ConfigError
+from tests.examples import EXAMPLES
 
 
 def test_fixed_floor_never_goes_negative() -> None:
@@ -23,3 +29,58 @@ def test_fixed_floor_never_goes_negative() -> None:
     # A floor below the peak may grow its height: every value stays >= the floor.
     g = L.cosine_restarts_fixed_floor(init_value=0.2, decay_steps=10, end_value=0.1, peak_decay=2.0)
     assert g(30) == pytest.approx(0.1 + 0.1 * 8, rel=1e-15)
+
+
+# ----------------------------------------------------------------------------- 6: past-horizon hold
+OFFSETS = (0.0, 0.25, 1.0, 7.0, 1e3, 1e6)
+
+
+@pytest.mark.parametrize("name", [n for n, s in EXAMPLES.items() if s.horizon is not None])
+def test_examples_hold_past_their_horizon(name: str) -> None:
+    s = EXAMPLES[name]
+    h = s.horizon
+    assert [s(h + k) for k in OFFSETS] == [s(h)] * len(OFFSETS)
+
+
+def test_join_holds_with_a_fractional_cooldown() -> None:
+    """The issue's shape: a join whose cooldown has a fractional start and steps=0.0."""
+    cool = L.cooldown(L.constant(0.99976), start=0.449, steps=0.0, end_value=0.09517)
+    s = L.join([L.constant(1.0), cool], boundaries=[0.495])
+    # (0.495 + 0.449) - 0.495 = 0.44899999999999995 < 0.449: the horizon must be the next float up.
+    assert (0.495 + 0.449) - 0.495 < 0.449
+    assert s.horizon == math.nextafter(0.495 + 0.449, math.inf)
+    assert s(s.horizon) == s(s.horizon + 1) == 0.09517
+
+
+fractions = st.floats(min_value=0.0, max_value=1e4, allow_nan=False, allow_infinity=False)
+positive = st.floats(min_value=1e-3, max_value=1e4, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def fractional_schedules(draw: st.DrawFn) -> L.Schedule:
+    base = L.cosine(init_value=1.0, decay_steps=draw(positive), end_value=0.1)
+    kind = draw(st.sampled_from(["join", "warmup", "shift", "quantize", "cooldown", "nested"]))
+    if kind == "join":
+        cool = L.cooldown(L.constant(0.9), start=draw(fractions), steps=draw(fractions), end_value=0.05)
+        return L.join([L.constant(1.0), cool], boundaries=[draw(fractions)])
+    if kind == "warmup":
+        return L.warmup(base, steps=draw(fractions))
+    if kind == "shift":
+        return L.shift(base, steps=draw(st.floats(min_value=-1e4, max_value=1e4)))
+    if kind == "quantize":
+        return L.quantize(
+            L.linear(init_value=1.0, end_value=0.2, decay_steps=draw(positive)), unit_steps=draw(positive)
+        )
+    if kind == "cooldown":
+        return L.cooldown(base, start=draw(fractions), steps=draw(fractions), end_value=0.01)
+    inner = L.join([base, L.warmup(base, steps=draw(fractions))], boundaries=[draw(fractions)])
+    return L.shift(L.warmup(inner, steps=draw(fractions)), steps=draw(fractions))
+
+
+@settings(max_examples=300, deadline=None)
+@given(fractional_schedules(), st.sampled_from(OFFSETS[1:]))
+def test_fractional_durations_hold_past_the_horizon(s: L.Schedule, k: float) -> None:
+    h = s.horizon
+    assert h is not None
+    assert s(h + k) == s(h)
+    assert s(np.array([h, h + k]))[1] == s(np.array([h]))[0]
