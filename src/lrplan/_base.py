@@ -31,6 +31,7 @@ FORMAT = 1
 """Version of the config layout; :func:`lrplan.from_config` refuses newer versions."""
 
 _INF = math.inf
+_BIG = 2**1023  # ints from here on take the checked path (past the largest float, they are refused)
 
 # Hook names of the first release, mapped to the names of the contract for subclasses written before it.
 _RENAMED = {"_f": "formula", "_check": "validate"}
@@ -195,7 +196,11 @@ class Schedule:
             >>> lrplan.cosine(init_value=1.0, decay_steps=10).python_formula(5.0)
             0.5
         """
-        return float(self.formula(s, PY))
+        try:
+            return float(self.formula(s, PY))
+        except OverflowError:  # Python floats raise where NumPy gives inf (a power past 1e308)
+            with np.errstate(all="ignore"):
+                return float(self.formula(np.float64(s), NUMPY))
 
     def evaluate(self, step: Any, ops: Ops) -> Any:
         """The value at ``step`` computed with ``ops`` (any framework). Never raises on a value.
@@ -223,7 +228,7 @@ class Schedule:
 
     def __call__(self, step: Any) -> Any:
         kind = type(step)
-        if kind is int:
+        if kind is int and step < _BIG:
             return self.python_formula(float(step) if step > 0 else 0.0)
         if kind is float and step >= 0.0 and step != _INF:
             return self.python_formula(step)
@@ -234,7 +239,11 @@ class Schedule:
         if isinstance(step, (bool, str)):
             raise StepError(f"{self.spec_name()}: a step must be a number. Received: step={step!r}.")
         if isinstance(step, (int, float)):
-            s = float(step)
+            try:
+                s = float(step)
+            except OverflowError:  # an int past the largest float
+                what = f"an int of {step.bit_length()} bits"  # type: ignore[union-attr]
+                raise StepError(f"{self.spec_name()}: a step must be finite. Received: {what}.") from None
             if not s >= 0.0:
                 if s != s:
                     raise StepError(f"{self.spec_name()}: a step must not be NaN. Received: step={step!r}.")

@@ -84,3 +84,63 @@ def test_fractional_durations_hold_past_the_horizon(s: L.Schedule, k: float) -> 
     assert h is not None
     assert s(h + k) == s(h)
     assert s(np.array([h, h + k]))[1] == s(np.array([h]))[0]
+
+
+# ----------------------------------------------------------------------------- 10: huge numbers
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: L.cosine(init_value=1.0, decay_steps=10**400), "cosine: `decay_steps` must be a finite real number"),
+        (
+            lambda: L.cosine_restarts(init_value=1.0, decay_steps=10, period_mult=2.0, max_cycles=1100),
+            "cosine_restarts: `max_cycles` must be small enough that the last cycle ends at a finite step",
+        ),
+        (
+            lambda: L.cycle_anneal(init_value=1.0, cycle_steps=10, period_mult=7, max_cycles=10**12),
+            "cycle_anneal: `max_cycles` must be small enough",
+        ),
+        (
+            lambda: L.cosine_restarts(init_value=1.0, decay_steps=10, peak_decay=2.0, max_cycles=2000),
+            "cosine_restarts: `max_cycles` must be small enough",
+        ),
+        (lambda: L.piecewise_constant(boundaries=[10**400], values=[1.0, 0.5]), "`boundaries` must be"),
+    ],
+)
+def test_huge_arguments_are_refused_at_construction(build, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        build()
+
+
+def test_huge_steps_and_powers_evaluate_or_refuse_cleanly() -> None:
+    from lrplan import StepError
+
+    with pytest.raises(StepError, match=r"cosine: a step must be finite. Received: an int of 1329 bits."):
+        L.cosine(init_value=1.0, decay_steps=10)(10**400)
+    assert L.cosine(init_value=1.0, decay_steps=10)(2**1023) == 0.0  # the largest ints that are floats
+    # (1 + 2**31)**50 is past the float range: inf, as NumPy gives, on the scalar path too.
+    p = L.power_law(init_value=1.0, scale_steps=1, exponent=50.0)
+    assert p(2**31) == math.inf == p(np.array([2**31]))[0]
+    # k_decay=1000: timm's t**k / T**k overflows; (t / T)**k is the same number: cos(pi 0.5**1000) = 1.
+    c = L.cycle_anneal(init_value=1.0, cycle_steps=10, k_decay=1000)
+    assert (c(0), c(5), c(10)) == (1.0, 1.0, 0.0)
+    assert c(9) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.9**1000)), rel=1e-15)
+    # A cycle count whose last restart is still a float: evaluates, with a horizon 10 (2**900 - 1).
+    r = L.cosine_restarts(init_value=1.0, decay_steps=10, period_mult=2.0, max_cycles=900)
+    assert r.horizon == 10 * (2.0**900 - 1)
+    assert (r(0), r(r.horizon)) == (1.0, 0.0)
+
+
+# ----------------------------------------------------------------------------- 12: a billion cycles
+def test_a_billion_cycles_are_never_materialised() -> None:
+    hard = L.cosine_hard_restarts(init_value=1.0, decay_steps=100, num_cycles=1000000000)
+    points = hard.breakpoints()
+    assert len(points) == 1001 and points[0] == 100 / 1e9 and points[-1] == 100.0
+    assert hard(0) == 1.0 and hard(100) == 0.0
+    # cycle i starts at i * 1e-7; step 5 is 5e7 cycles in, at the start of one: value 1.
+    assert hard(5) == pytest.approx(1.0, abs=1e-6)
+    r = L.cosine_restarts(init_value=1.0, decay_steps=100, max_cycles=1e9)
+    assert r.horizon == 1e11 and len(r.breakpoints()) == 1001 and r.breakpoints()[-1] == 1e11
+    assert r(150) == pytest.approx(0.5, rel=1e-12)  # half-way through the second 100-step cycle
+    assert r(1e11) == 0.0
+    with pytest.raises(ConfigError, match=r"cosine_hard_restarts: `num_cycles` must be at most 2\*\*53"):
+        L.cosine_hard_restarts(init_value=1.0, decay_steps=100, num_cycles=10**20)
