@@ -31,7 +31,6 @@ FORMAT = 1
 """Version of the config layout; :func:`lrplan.from_config` refuses newer versions."""
 
 _INF = math.inf
-_BIG = 2**1023  # ints from here on take the checked path (past the largest float, they are refused)
 
 # Hook names of the first release, mapped to the names of the contract for subclasses written before it.
 _RENAMED = {"_f": "formula", "_check": "validate"}
@@ -50,9 +49,11 @@ class Schedule:
 
     * a Python int or float: returns a Python float (the fast path, :meth:`python_formula`; NaN or
       infinite steps raise :class:`~lrplan.StepError`);
-    * a NumPy array, list or NumPy scalar: returns float64 values of the same shape;
+    * a NumPy array, list or NumPy scalar (``np.float64`` included): returns float64 values of the
+      same shape; a NaN step gives NaN there, as it does in every vectorised evaluation;
     * a torch, jax or TensorFlow tensor: returns a tensor of the same kind, through
-      :meth:`evaluate`, which never raises and has no Python branch on the step (``jax.jit`` safe).
+      :meth:`evaluate`, which never raises on a value and has no Python branch on the step
+      (``jax.jit`` safe); a bool or complex tensor is refused with :class:`~lrplan.StepError`.
 
     **Subclassing** (see ``docs/write_your_own.md``):
 
@@ -228,8 +229,12 @@ class Schedule:
 
     def __call__(self, step: Any) -> Any:
         kind = type(step)
-        if kind is int and step < _BIG:
-            return self.python_formula(float(step) if step > 0 else 0.0)
+        if kind is int:
+            try:
+                s = float(step) if step > 0 else 0.0
+            except OverflowError:  # past the largest float: refused with the other steps that are not floats
+                return self._call_other(step)
+            return self.python_formula(s)
         if kind is float and step >= 0.0 and step != _INF:
             return self.python_formula(step)
         return self._call_other(step)
@@ -238,7 +243,7 @@ class Schedule:
         """``schedule(step)`` for anything but a non-negative int or finite float >= 0."""
         if isinstance(step, (bool, str)):
             raise StepError(f"{self.spec_name()}: a step must be a number. Received: step={step!r}.")
-        if isinstance(step, (int, float)):
+        if isinstance(step, (int, float)) and not isinstance(step, np.generic):  # np.float64 is a float: array rule
             try:
                 s = float(step)
             except OverflowError:  # an int past the largest float
@@ -253,6 +258,11 @@ class Schedule:
             return self.python_formula(s)
         ops = ops_for(step)
         if ops is not NUMPY:
+            kind_name = str(getattr(step, "dtype", ""))
+            if "bool" in kind_name or "complex" in kind_name:
+                raise StepError(
+                    f"{self.spec_name()}: steps must be real numbers. Received a tensor of dtype {kind_name}."
+                )
             return self.evaluate(step, ops)
         arr = np.asarray(step)
         if arr.dtype.kind not in "iuf":

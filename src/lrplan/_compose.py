@@ -12,9 +12,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import fields
 from ._base import Schedule
-from ._ops import PY, Ops
+from ._ops import NUMPY, PY, Ops
 from ._registry import builtin
 from ._shapes import DECAY_SHAPES, WARMUP_SHAPES, interp, rise
 from ._validate import fail, require_nonnegative
@@ -156,7 +158,18 @@ class Join(Schedule):
             raise self.config_error("boundaries", "non-decreasing", list(self.boundaries))
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        out = self.schedules[0].formula(s, ops)
+        if ops is NUMPY:  # each child on its own steps only, found by binary search
+            steps = np.asarray(s, dtype=np.float64)
+            phase = np.searchsorted(np.asarray(self.boundaries, dtype=np.float64), steps, side="right")
+            out = np.empty(steps.shape)
+            for i in np.unique(phase):
+                mask = phase == i
+                here = steps[mask]
+                out[mask] = self.schedules[i].formula(
+                    np.maximum(here - self.boundaries[i - 1], 0.0) if i else here, ops
+                )
+            return out
+        out = self.schedules[0].formula(s, ops)  # branch-free, for traced frameworks
         for b, child in zip(self.boundaries, self.schedules[1:], strict=True):
             out = ops.where(s >= b, child.formula(ops.maximum(s - b, 0.0), ops), out)
         return out
@@ -461,12 +474,12 @@ class Cooldown(Schedule):
     def python_formula(self, s: float) -> float:
         if s < self.start:
             return self.schedule.python_formula(s)
-        if s >= self.start + self.steps:
+        end = self.start + self.steps
+        if s >= end:
             return float(self.end_value)
         if self.shape == "linear":
             d = self.steps
-            q, r = (s - self.start) / d, (self.start + d - s) / d
-            return self.schedule.python_formula(s) * r + self.end_value * q
+            return self.schedule.python_formula(s) * ((end - s) / d) + self.end_value * ((s - self.start) / d)
         return float(self.formula(s, PY))
 
     @property

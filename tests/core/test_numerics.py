@@ -144,3 +144,48 @@ def test_a_billion_cycles_are_never_materialised() -> None:
     assert r(1e11) == 0.0
     with pytest.raises(ConfigError, match=r"cosine_hard_restarts: `num_cycles` must be at most 2\*\*53"):
         L.cosine_hard_restarts(init_value=1.0, decay_steps=100, num_cycles=10**20)
+
+
+# ----------------------------------------------------------------------------- 17: steps
+def test_numpy_scalar_steps_follow_the_array_rule() -> None:
+    s = L.cosine(init_value=1.0, decay_steps=10)
+    for nan in (np.float32("nan"), np.float64("nan")):
+        out = s(nan)
+        assert isinstance(out, np.float64) and math.isnan(out)
+    assert s(np.float64(5.0)) == s(np.float32(5.0)) == s(5.0) == 0.5
+    with pytest.raises(L.StepError, match="a step must not be NaN"):
+        s(float("nan"))  # a Python float keeps the scalar rule
+
+
+def test_bool_and_complex_tensors_are_refused() -> None:
+    torch = pytest.importorskip("torch")
+    s = L.cosine(init_value=1.0, decay_steps=10)
+    for t in (torch.tensor([True, False]), torch.tensor([1 + 2j]), torch.tensor(True)):
+        with pytest.raises(
+            L.StepError, match=r"cosine: steps must be real numbers. Received a tensor of dtype torch\."
+        ):
+            s(t)
+    assert s(torch.tensor([5])).tolist() == pytest.approx([0.5])
+
+
+def test_piecewise_and_join_search_their_boundaries() -> None:
+    """10**5 boundaries at 10, 20, ...; value 1/(i+1) in phase i: the NumPy path (binary search) must equal
+    the branch-free one and the hand values."""
+    from lrplan._ops import NUMPY
+
+    n = 10**5
+    pc = L.piecewise_constant(boundaries=[10 * (i + 1) for i in range(n)], values=[1.0 / (i + 1) for i in range(n + 1)])
+    steps = np.array([0.0, 9.0, 10.0, 15.0, 999_999.0, 1_000_000.0, 5e6, np.nan])
+    got = pc(steps)
+    expected = [1.0, 1.0, 0.5, 0.5, 1.0 / 100_000, 1.0 / 100_001, 1.0 / 100_001]
+    assert got[:-1].tolist() == expected and math.isnan(got[-1])
+    branch_free = NUMPY._replace(name="branch-free")  # not NUMPY itself: the traced frameworks' formula
+    assert np.array_equal(pc.evaluate(steps[:-1], branch_free), got[:-1])
+    j = L.join(
+        [L.linear(init_value=1.0, end_value=0.0, decay_steps=10), L.constant(0.5), L.constant(0.25), L.constant(0.1)],
+        boundaries=[5, 8, 8],  # a zero-length phase between the equal boundaries is skipped
+    )
+    steps = np.array([[0.0, 2.0], [5.0, 7.5], [8.0, 100.0]])
+    assert j(steps).tolist() == [[1.0, 0.8], [0.5, 0.5], [0.1, 0.1]]
+    assert np.array_equal(j.evaluate(steps, branch_free), j(steps))
+    assert j(np.float64(7.0)) == 0.5 and j(np.array(2.0)).shape == ()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import fields
 from .._base import Schedule
-from .._ops import Ops
+from .._ops import NUMPY, Ops
 from .._registry import builtin
 from .._shapes import DECAY_SHAPES, interp
 
@@ -428,8 +431,15 @@ class PiecewiseConstant(Schedule):
         if any(b2 <= b1 for b1, b2 in zip(self.boundaries, self.boundaries[1:], strict=False)):
             raise self.config_error("boundaries", "strictly increasing", list(self.boundaries))
 
+    @functools.cached_property
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.boundaries, dtype=np.float64), np.asarray(self.values, dtype=np.float64)
+
     def formula(self, s: Any, ops: Ops) -> Any:
-        out = s * 0.0 + self.values[0]
+        if ops is NUMPY:  # a binary search per step: O(steps log boundaries), not O(steps x boundaries)
+            bounds, values = self._table
+            return values[np.searchsorted(bounds, s, side="right")] + s * 0.0  # s * 0.0 keeps NaN
+        out = s * 0.0 + self.values[0]  # branch-free, for traced frameworks
         for b, val in zip(self.boundaries, self.values[1:], strict=True):
             out = ops.where(s >= b, val, out)
         return out
