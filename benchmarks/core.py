@@ -2,7 +2,9 @@
 
 (a) per-call time of cooldown(warmup(inverse_sqrt(...))) on a Python int vs a plain-Python closed form (goal <= 5x);
 (b) a 1,000,000-step curve from a NumPy array vs a hand-written NumPy expression (goal <= 1.5x);
-(c) the same curve built by stepping an optimizer and LambdaLR in a loop (goal >= 500x faster).
+(c) the same curve built by stepping an optimizer and LambdaLR in a loop (goal >= 500x faster);
+(d) piecewise_constant with 10^5 boundaries over 10^4 steps: the NumPy path (a binary search per step)
+    vs the branch-free formula the traced frameworks use (one ``where`` per boundary).
 
 Each side is timed several times, the two sides alternating so that a busy moment of a shared machine
 hits both alike, and the best run of each is kept.
@@ -17,6 +19,7 @@ import timeit
 import numpy as np
 
 import lrplan as L
+from lrplan._ops import NUMPY
 
 PEAK, WARMUP, TIMESCALE, START, COOL = 1e-3, 1000, 5000.0, 800_000, 200_000
 SCHEDULE = L.cooldown(
@@ -80,6 +83,18 @@ def main() -> None:
     print(
         f"(b) 1,000,000 steps, NumPy: lrplan {t_vec * 1e3:7.1f} ms   hand-written {t_np * 1e3:7.1f} ms   "
         f"ratio {t_vec / t_np:.2f}x (goal <= 1.5x)"
+    )
+
+    boundaries = [10 * (i + 1) for i in range(100_000)]
+    stairs = L.piecewise_constant(boundaries=boundaries, values=[1.0 / (i + 1) for i in range(100_001)])
+    random_steps = np.random.default_rng(0).uniform(0, 1.1e6, 10_000)
+    branch_free = NUMPY._replace(name="branch-free")  # not NUMPY itself, so the where-chain runs
+    np.testing.assert_array_equal(stairs(random_steps), stairs.evaluate(random_steps, branch_free))
+    t_search = best(lambda: stairs(random_steps), number=1, repeat=5)
+    t_where = best(lambda: stairs.evaluate(random_steps, branch_free), number=1, repeat=2)
+    print(
+        f"(d) 10^4 steps over 10^5 boundaries: lrplan (searchsorted) {t_search * 1e3:7.1f} ms   "
+        f"one where per boundary {t_where * 1e3:7.0f} ms   {t_where / t_search:,.0f}x faster"
     )
 
     try:

@@ -12,6 +12,7 @@ The one import of a module above this one is :mod:`lrplan._compose`, inside ``Sc
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import math
@@ -49,9 +50,11 @@ class Schedule:
 
     * a Python int or float: returns a Python float (the fast path, :meth:`python_formula`; NaN or
       infinite steps raise :class:`~lrplan.StepError`);
-    * a NumPy array, list or NumPy scalar: returns float64 values of the same shape;
+    * a NumPy array, list or NumPy scalar (``np.float64`` included): returns float64 values of the
+      same shape; a NaN step gives NaN there, as it does in every vectorised evaluation;
     * a torch, jax or TensorFlow tensor: returns a tensor of the same kind, through
-      :meth:`evaluate`, which never raises and has no Python branch on the step (``jax.jit`` safe).
+      :meth:`evaluate`, which never raises on a value and has no Python branch on the step
+      (``jax.jit`` safe); a bool or complex tensor is refused with :class:`~lrplan.StepError`.
 
     **Subclassing** (see ``docs/write_your_own.md``):
 
@@ -195,7 +198,11 @@ class Schedule:
             >>> lrplan.cosine(init_value=1.0, decay_steps=10).python_formula(5.0)
             0.5
         """
-        return float(self.formula(s, PY))
+        try:
+            return float(self.formula(s, PY))
+        except OverflowError:  # Python floats raise where NumPy gives inf (a power past 1e308)
+            with np.errstate(all="ignore"):
+                return float(self.formula(np.float64(s), NUMPY))
 
     def evaluate(self, step: Any, ops: Ops) -> Any:
         """The value at ``step`` computed with ``ops`` (any framework). Never raises on a value.
@@ -208,12 +215,27 @@ class Schedule:
             >>> lrplan.linear(init_value=1.0, end_value=0.0, decay_steps=4).evaluate(np.array([-1, 2, 9]), NUMPY)
             array([1. , 0.5, 0. ])
         """
-        return self.formula(ops.maximum(ops.asfloat(step), 0.0), ops)
+        target = self if ops is NUMPY or ops is PY else self._for_tensors
+        return target.formula(ops.maximum(ops.asfloat(step), 0.0), ops)
+
+    @functools.cached_property
+    def _for_tensors(self) -> Schedule:
+        """This schedule with every int of its float fields made a float: the twin that meets framework tensors.
+
+        jax and keras convert a Python int meeting a tensor to int32 (an ``OverflowError`` from 2**31 on)
+        but a Python float to the tensor's float type, so durations counted in tokens must reach them
+        as floats. The values are the same numbers; nested schedules get their own twins.
+        """
+        return _floated(self)
 
     def __call__(self, step: Any = _NO_STEP) -> Any:
         kind = type(step)
         if kind is int:
-            return self.python_formula(float(step) if step > 0 else 0.0)
+            try:
+                s = float(step) if step > 0 else 0.0
+            except OverflowError:  # past the largest float: refused with the other steps that are not floats
+                return self._call_other(step)
+            return self.python_formula(s)
         if kind is float and step >= 0.0 and step != _INF:
             return self.python_formula(step)
         return self._call_other(step)
@@ -228,8 +250,12 @@ class Schedule:
             )
         if isinstance(step, (bool, str)):
             raise StepError(f"{self.spec_name()}: a step must be a number. Received: step={step!r}.")
-        if isinstance(step, (int, float)):
-            s = float(step)
+        if isinstance(step, (int, float)) and not isinstance(step, np.generic):  # np.float64 is a float: array rule
+            try:
+                s = float(step)
+            except OverflowError:  # an int past the largest float
+                what = f"an int of {step.bit_length()} bits"  # type: ignore[union-attr]
+                raise StepError(f"{self.spec_name()}: a step must be finite. Received: {what}.") from None
             if not s >= 0.0:
                 if s != s:
                     raise StepError(f"{self.spec_name()}: a step must not be NaN. Received: step={step!r}.")
@@ -239,6 +265,11 @@ class Schedule:
             return self.python_formula(s)
         ops = ops_for(step)
         if ops is not NUMPY:
+            kind_name = str(getattr(step, "dtype", ""))
+            if "bool" in kind_name or "complex" in kind_name:
+                raise StepError(
+                    f"{self.spec_name()}: steps must be real numbers. Received a tensor of dtype {kind_name}."
+                )
             return self.evaluate(step, ops)
         arr = np.asarray(step)
         if arr.dtype.kind not in "iuf":
@@ -377,6 +408,34 @@ class Derived(Schedule):
 
     def continuous_at(self) -> tuple[float, ...]:
         return self.definition.continuous_at()
+
+
+def _floated(schedule: Schedule) -> Schedule:
+    """``schedule`` with the ints of its float-typed fields as floats (itself when there are none)."""
+    names = {f.name for f in dataclasses.fields(schedule)}
+    changes = {}
+    for f in dataclasses.fields(schedule):
+        old = getattr(schedule, f.name)
+        new = _floated_value(old, "float" in str(f.type))
+        if new is not old:
+            changes[f.name] = new
+    if not changes:
+        return schedule
+    twin = copy.copy(schedule)
+    for key in [k for k in twin.__dict__ if k not in names]:  # values derived from the fields: recomputed
+        del twin.__dict__[key]
+    twin.__dict__.update(changes)
+    twin.__dict__["_for_tensors"] = twin
+    return twin
+
+
+def _floated_value(x: Any, is_float: bool) -> Any:
+    if isinstance(x, Schedule):
+        return x._for_tensors
+    if isinstance(x, tuple):
+        items = tuple(_floated_value(i, is_float) for i in x)
+        return items if any(a is not b for a, b in zip(items, x, strict=True)) else x
+    return float(x) if is_float and type(x) is int else x
 
 
 _COMPARED: dict[type[Schedule], tuple[str, ...]] = {}

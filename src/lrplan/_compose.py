@@ -12,9 +12,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import fields
 from ._base import Schedule
-from ._ops import PY, Ops
+from ._ops import NUMPY, PY, Ops
 from ._registry import builtin
 from ._shapes import DECAY_SHAPES, WARMUP_SHAPES, interp, rise
 from ._validate import fail, require_nonnegative
@@ -24,6 +26,18 @@ __all__ = ["Warmup", "Join", "Scale", "Product", "Clip", "Shift", "Cooldown", "Q
 
 def _shifted(points: tuple[float, ...], by: float, below: float = math.inf) -> list[float]:
     return [p + by for p in points if p + by < below]
+
+
+def _offset_horizon(h: float, by: float) -> float:
+    """The first step ``H`` whose ``H - by`` (what the formulas hand the child) is at least the child's horizon ``h``.
+
+    ``(by + h) - by`` can fall one rounding short of ``h`` for fractional values, so ``by + h`` is
+    moved up to the next float until it does not: past the returned horizon the child holds its end.
+    """
+    total = float(h) + float(by)
+    while total - by < h:
+        total = math.nextafter(total, math.inf)
+    return total
 
 
 @builtin("warmup")
@@ -81,7 +95,8 @@ class Warmup(Schedule):
         if w == 0:
             return self.schedule.formula(s, ops)
         after = self.schedule.formula(ops.maximum(s - w, 0.0), ops)
-        warm = rise(ops, self.init_value, self._target, ops.minimum(s / w, 1.0), self.shape)
+        p, r = ops.minimum(s / w, 1.0), ops.maximum((w - s) / w, 0.0)
+        warm = rise(ops, self.init_value, self._target, p, r, self.shape)
         return ops.where(s < w, warm, after)
 
     def python_formula(self, s: float) -> float:
@@ -89,13 +104,13 @@ class Warmup(Schedule):
         if s >= w:
             return self.schedule.python_formula(s - w)
         if self.shape == "linear":
-            return self.init_value + (self._target - self.init_value) * (s / w)
+            return self.init_value * ((w - s) / w) + self._target * (s / w)
         return float(self.formula(s, PY))
 
     @property
     def horizon(self) -> float | None:
         h = self.schedule.horizon
-        return None if h is None else h + self.steps
+        return None if h is None else _offset_horizon(h, self.steps)
 
     def breakpoints(self) -> tuple[float, ...]:
         head = [float(self.steps)] if self.steps > 0 else []
@@ -143,7 +158,18 @@ class Join(Schedule):
             raise self.config_error("boundaries", "non-decreasing", list(self.boundaries))
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        out = self.schedules[0].formula(s, ops)
+        if ops is NUMPY:  # each child on its own steps only, found by binary search
+            steps = np.asarray(s, dtype=np.float64)
+            phase = np.searchsorted(np.asarray(self.boundaries, dtype=np.float64), steps, side="right")
+            out = np.empty(steps.shape)
+            for i in np.unique(phase):
+                mask = phase == i
+                here = steps[mask]
+                out[mask] = self.schedules[i].formula(
+                    np.maximum(here - self.boundaries[i - 1], 0.0) if i else here, ops
+                )
+            return out
+        out = self.schedules[0].formula(s, ops)  # branch-free, for traced frameworks
         for b, child in zip(self.boundaries, self.schedules[1:], strict=True):
             out = ops.where(s >= b, child.formula(ops.maximum(s - b, 0.0), ops), out)
         return out
@@ -157,7 +183,7 @@ class Join(Schedule):
         h = self.schedules[-1].horizon
         if h is None:
             return None
-        return h + (self.boundaries[-1] if self.boundaries else 0.0)
+        return _offset_horizon(h, self.boundaries[-1]) if self.boundaries else h
 
     def _phases(self) -> list[tuple[Schedule, float, float]]:
         starts = (0.0, *self.boundaries)
@@ -376,7 +402,7 @@ class Shift(Schedule):
     @property
     def horizon(self) -> float | None:
         h = self.schedule.horizon
-        return None if h is None else max(h + self.steps, 0.0)
+        return None if h is None else max(_offset_horizon(h, self.steps), 0.0)
 
     def breakpoints(self) -> tuple[float, ...]:
         return tuple(p for p in _shifted(self.schedule.breakpoints(), self.steps) if p > 0)
@@ -438,23 +464,22 @@ class Cooldown(Schedule):
         t0, d = self.start, self.steps
         if d == 0:
             return ops.where(s < t0, v, self.end_value)
+        end = t0 + d
         q = ops.minimum(ops.maximum(s - t0, 0.0) / d, 1.0)
-        if self.shape == "linear":
-            cooled = self.end_value + (v - self.end_value) * (1.0 - q)
-        elif self.shape == "exponential":  # geometric from the live value; a zero value stays zero
-            cooled = interp(ops, ops.maximum(v, 1e-300), self.end_value, q, self.shape)
-        else:
-            cooled = interp(ops, v, self.end_value, q, self.shape)
-        return ops.where(s < t0, v, ops.where(s >= t0 + d, self.end_value, cooled))
+        r = ops.minimum(ops.maximum(end - s, 0.0) / d, 1.0)  # the remaining fraction, not 1 - q
+        live = ops.maximum(v, 1e-300) if self.shape == "exponential" else v  # geometric: a zero stays zero
+        cooled = interp(ops, live, self.end_value, q, r, self.shape)
+        return ops.where(s < t0, v, ops.where(s >= end, self.end_value, cooled))
 
     def python_formula(self, s: float) -> float:
         if s < self.start:
             return self.schedule.python_formula(s)
-        if s >= self.start + self.steps:
+        end = self.start + self.steps
+        if s >= end:
             return float(self.end_value)
         if self.shape == "linear":
-            q = (s - self.start) / self.steps
-            return self.end_value + (self.schedule.python_formula(s) - self.end_value) * (1.0 - q)
+            d = self.steps
+            return self.schedule.python_formula(s) * ((end - s) / d) + self.end_value * ((s - self.start) / d)
         return float(self.formula(s, PY))
 
     @property
@@ -506,7 +531,12 @@ class Quantize(Schedule):
     @property
     def horizon(self) -> float | None:
         h = self.schedule.horizon
-        return None if h is None else float(math.ceil(h) * self.unit_steps)
+        if h is None:
+            return None
+        units, at = math.ceil(h), float(math.ceil(h) * self.unit_steps)
+        while math.floor(at / self.unit_steps) < units:  # the formula's floor(s / U) must reach ceil(h)
+            at = math.nextafter(at, math.inf)
+        return at
 
     def breakpoints(self) -> tuple[float, ...]:
         return tuple(sorted({float(math.ceil(p) * self.unit_steps) for p in self.schedule.breakpoints()}))

@@ -81,7 +81,7 @@ class RangeTestSchedule(Schedule):
             raise self.config_error("max_value", f"> min_value={self.min_value!r}", self.max_value)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        t = ops.minimum(s / (self.steps - 1), 1.0)
+        t = ops.minimum(s / float(self.steps - 1), 1.0)  # a float: an int past 2**31 overflows jax
         if self.shape == "linear":
             return self.min_value + (self.max_value - self.min_value) * t
         return self.min_value * ops.exp(t * math.log(self.max_value / self.min_value))

@@ -46,6 +46,8 @@ class Ops(NamedTuple):
     tanh: Callable[[Any], Any]
     mod: Callable[[Any, Any], Any]
     """``mod(x, y)``: the remainder of ``x / y`` for ``x >= 0, y > 0``, computed exactly (IEEE fmod)."""
+    sin: Callable[[Any], Any] = math.sin
+    """``sin(x)``; half-angle forms such as ``sin(pi r / 2)**2`` keep the tail of a cosine accurate."""
 
 
 def _py_where(c: Any, a: Any, b: Any) -> Any:
@@ -69,6 +71,7 @@ PY = Ops(
     floor=_py_floor,
     tanh=math.tanh,
     mod=math.fmod,
+    sin=math.sin,
 )
 """Python floats: the fast path of ``schedule(step)`` for an int or float step."""
 
@@ -90,6 +93,7 @@ NUMPY = Ops(
     floor=np.floor,
     tanh=np.tanh,
     mod=np.fmod,
+    sin=np.sin,
 )
 """NumPy, in float64."""
 
@@ -117,6 +121,7 @@ def jax_ops() -> Ops:
             floor=jnp.floor,
             tanh=jnp.tanh,
             mod=jnp.fmod,
+            sin=jnp.sin,
         )
     return _CACHE["jax"]
 
@@ -172,6 +177,7 @@ def torch_ops() -> Ops:
             log=unary(torch.log, math.log),
             floor=unary(torch.floor, _py_floor),
             tanh=unary(torch.tanh, math.tanh),
+            sin=unary(torch.sin, math.sin),
             mod=lambda x, y: torch.fmod(x, y) if isinstance(x, torch.Tensor) else math.fmod(x, y),
         )
     return _CACHE["torch"]
@@ -200,6 +206,7 @@ def keras_ops() -> Ops:
             floor=kops.floor,
             tanh=kops.tanh,
             mod=kops.mod,
+            sin=kops.sin,
         )
     return _CACHE["keras"]
 

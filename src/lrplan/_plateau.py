@@ -36,6 +36,8 @@ _MODES = ("min", "max")
 _THRESHOLD_MODES = ("rel", "abs")
 _COMPATS = ("lrplan", "torch", "keras")
 _DEFAULT_THRESHOLD_MODE = {"lrplan": "rel", "torch": "rel", "keras": "abs"}
+_TORCH_EPS = 1e-8
+"""PyTorch's ``ReduceLROnPlateau(eps=1e-8)``: a reduction changing the rate by no more than this is skipped."""
 
 
 def _py_where(c: Any, a: Any, b: Any) -> Any:
@@ -115,10 +117,10 @@ class Plateau(Derived):
     **Compatibility switches.**
 
     * ``compat="torch"`` is ``torch.optim.lr_scheduler.ReduceLROnPlateau``: the rule above with its
-      relative threshold ``best * (1 -/+ threshold)``. PyTorch additionally skips a reduction that
-      changes the rate by less than ``eps=1e-8`` in absolute terms; lrplan has no such ``eps`` (the
-      floor is ``min_value``), so the two agree whenever each reduction changes the rate by more
-      than 1e-8.
+      relative threshold ``best * (1 -/+ threshold)``, and its ``eps=1e-8``: with a constant base
+      (the rate PyTorch owns) a reduction that would change the rate by 1e-8 or less is skipped
+      (``scale`` and ``reductions`` stay; the cooldown starts as in PyTorch). A non-constant base has
+      no single rate to compare, so there no reduction is skipped.
     * ``compat="keras"`` is ``keras.callbacks.ReduceLROnPlateau``: reduces when the count reaches
       ``patience`` (``>=``, one report earlier than PyTorch; ``patience=0`` and ``1`` act alike); the
       threshold is Keras's absolute ``min_delta`` (``metric + threshold < best``), so
@@ -285,8 +287,15 @@ class Plateau(Derived):
             cool = where(in_cd, cool - 1, cool)
             bad = where(in_cd, 0, bad)
             reduce = bad > self.patience
-        scale = where(reduce, scale * self.factor, scale)
-        reductions = where(reduce, reductions + 1, reductions)
+        applied = reduce
+        if self.compat == "torch" and isinstance(self.schedule, Constant):
+            # PyTorch owns a constant rate and skips a reduction of eps or less (the cooldown still starts).
+            lr, floor = self.schedule.value, min(self.schedule.value, self.min_value)
+            old, new = lr * scale, lr * (scale * self.factor)
+            old, new = where(old > floor, old, floor), where(new > floor, new, floor)
+            applied = where(reduce, old - new > _TORCH_EPS, False)
+        scale = where(applied, scale * self.factor, scale)
+        reductions = where(applied, reductions + 1, reductions)
         cool = where(reduce, self.cooldown, cool)
         bad = where(reduce, 0, bad)
         return new_best, new_has_best, bad, cool, scale, reductions

@@ -31,11 +31,19 @@ def fail(owner: str, name: str, what: str, value: Any) -> ConfigError:
     return ConfigError(f"{owner}: `{name}` must be {what}. Received: {name}={value!r}.")
 
 
+def _finite(value: numbers.Real) -> bool:
+    """``math.isfinite``, and False for an int past the largest float (which it cannot convert)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def require_real(owner: str, name: str, value: Any) -> float | int:
     """A finite real number (bool, str, None, NaN and infinities are refused). Ints stay ints."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise fail(owner, name, "a finite real number", value)
-    if not math.isfinite(value):
+    if not _finite(value):
         raise fail(owner, name, "a finite real number", value)
     if isinstance(value, numbers.Integral):
         return int(value)
@@ -109,7 +117,7 @@ def require_real_tuple(owner: str, name: str, value: Any) -> tuple[float | int, 
         raise fail(owner, name, "a list of finite real numbers", value)
     out = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, numbers.Real) or not math.isfinite(item):
+        if isinstance(item, bool) or not isinstance(item, numbers.Real) or not _finite(item):
             raise fail(owner, name, "a list of finite real numbers", value)
         out.append(int(item) if isinstance(item, numbers.Integral) else float(item))
     return tuple(out)

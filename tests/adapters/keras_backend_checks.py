@@ -43,6 +43,9 @@ def _values(out: dict[str, Any], workdir: str) -> None:
         name: {"steps": g.tolist(), "values": got[i, : len(g)].astype("float64").tolist(), "dtype": str(got.dtype)}
         for i, (name, g) in enumerate(zip(names, grids, strict=True))
     }
+    big = lrplan.keras.Schedule(lrplan.cosine(init_value=1000.0, decay_steps=10**10))  # a duration past 2**31
+    big_steps = keras.ops.convert_to_tensor(np.array([0.0, 5e9, 1e10, 2**34], dtype="float32"))
+    out["big_durations"] = keras.ops.convert_to_numpy(big(big_steps)).astype("float64").tolist()
     s = EXAMPLES["warmup_cosine"]
     fast = lrplan.keras.Schedule(s)(30)
     out["python_step"] = {"type": type(fast).__name__, "value": fast, "core": s(30)}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import fields
 from .._base import Schedule
-from .._ops import Ops
+from .._ops import NUMPY, Ops
 from .._registry import builtin
 from .._shapes import DECAY_SHAPES, interp
 
@@ -82,10 +85,9 @@ class Linear(Schedule):
     decay_steps: float = fields.steps(positive=True)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        p = ops.minimum(s / self.decay_steps, 1.0)
-        return ops.where(
-            s >= self.decay_steps, self.end_value, self.init_value + (self.end_value - self.init_value) * p
-        )
+        k = self.decay_steps
+        p, r = ops.minimum(s / k, 1.0), ops.maximum((k - s) / k, 0.0)  # each direct: no 1 - p to cancel
+        return ops.where(s >= k, self.end_value, self.init_value * r + self.end_value * p)
 
     @property
     def horizon(self) -> float | None:
@@ -128,7 +130,7 @@ class Polynomial(Schedule):
     power: float = fields.positive(default=1.0)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        q = ops.maximum(1.0 - s / self.decay_steps, 0.0)
+        q = ops.maximum((self.decay_steps - s) / self.decay_steps, 0.0)
         v = self.end_value + (self.init_value - self.end_value) * q**self.power
         return ops.where(s >= self.decay_steps, self.end_value, v)
 
@@ -191,8 +193,9 @@ class Anneal(Schedule):
                     raise self.config_error(name, "> 0 with shape='exponential'", getattr(self, name))
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        p = ops.minimum(s / self.steps, 1.0)
-        v = ops.where(s <= 0.0, self.init_value, interp(ops, self.init_value, self.end_value, p, self.shape))
+        k = self.steps
+        p, r = ops.minimum(s / k, 1.0), ops.maximum((k - s) / k, 0.0)
+        v = ops.where(s <= 0.0, self.init_value, interp(ops, self.init_value, self.end_value, p, r, self.shape))
         return ops.where(s >= self.steps, self.end_value, v)
 
     @property
@@ -428,8 +431,15 @@ class PiecewiseConstant(Schedule):
         if any(b2 <= b1 for b1, b2 in zip(self.boundaries, self.boundaries[1:], strict=False)):
             raise self.config_error("boundaries", "strictly increasing", list(self.boundaries))
 
+    @functools.cached_property
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.boundaries, dtype=np.float64), np.asarray(self.values, dtype=np.float64)
+
     def formula(self, s: Any, ops: Ops) -> Any:
-        out = s * 0.0 + self.values[0]
+        if ops is NUMPY:  # a binary search per step: O(steps log boundaries), not O(steps x boundaries)
+            bounds, values = self._table
+            return values[np.searchsorted(bounds, s, side="right")] + s * 0.0  # s * 0.0 keeps NaN
+        out = s * 0.0 + self.values[0]  # branch-free, for traced frameworks
         for b, val in zip(self.boundaries, self.values[1:], strict=True):
             out = ops.where(s >= b, val, out)
         return out

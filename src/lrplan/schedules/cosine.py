@@ -10,6 +10,7 @@ from .._base import Derived, Schedule
 from .._compose import Join
 from .._ops import Ops
 from .._registry import builtin
+from .._shapes import cos_half
 from .basic import Anneal, Linear
 
 __all__ = ["Cosine", "OneCycle"]
@@ -48,12 +49,14 @@ class Cosine(Schedule):
     exponent: float = fields.positive(default=1.0)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        p = ops.minimum(s / self.decay_steps, 1.0)
-        c = 0.5 * (1.0 + ops.cos(_PI * p))
+        k = self.decay_steps
+        p, r = ops.minimum(s / k, 1.0), ops.maximum((k - s) / k, 0.0)
+        c = cos_half(ops, p, r)
         if self.exponent != 1.0:
-            c = ops.maximum(c, 0.0) ** self.exponent
-        v = self.end_value + (self.init_value - self.end_value) * c
-        return ops.where(s >= self.decay_steps, self.end_value, v)
+            v = self.end_value + (self.init_value - self.end_value) * ops.maximum(c, 0.0) ** self.exponent
+        else:
+            v = self.init_value * c + self.end_value * cos_half(ops, r, p)
+        return ops.where(s >= k, self.end_value, v)
 
     @property
     def horizon(self) -> float | None:

@@ -185,7 +185,7 @@ class PolynomialCycle(Schedule):
         n = ops.where((n - 1.0) * k >= s, n - 1.0, n)  # ... exactly, even where s / k was rounded (jit)
         n = ops.where(n * k < s, n + 1.0, n)
         horizon = k * ops.maximum(n, 1.0)
-        q = ops.maximum(1.0 - s / horizon, 0.0)
+        q = ops.maximum((horizon - s) / horizon, 0.0)
         return self.end_value + (self.init_value - self.end_value) * q**self.power
 
     def breakpoints(self) -> tuple[float, ...]:

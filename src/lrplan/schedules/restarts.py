@@ -21,6 +21,7 @@ from .. import fields
 from .._base import Schedule
 from .._ops import Ops
 from .._registry import builtin
+from .._shapes import cos_half
 
 __all__ = [
     "CosineRestarts",
@@ -33,13 +34,31 @@ __all__ = [
 
 _PI = math.pi
 _FLOAT64 = ("python", "numpy")  # ops that evaluate in float64: keep the source's exact arithmetic
+_LISTED = 1000
+"""Restarts listed by ``breakpoints()`` at most (the first ones, then the end): a billion cycles list 1001 steps."""
+_LOG_MAX = math.log(1e300)  # room below the largest float for the arithmetic around a cycle start
+
+
+def _listed(n: int) -> list[int]:
+    """The cycle numbers whose starts ``breakpoints()`` lists: 1..n, or the first ``_LISTED`` and n."""
+    return list(range(1, n + 1)) if n <= _LISTED + 1 else [*range(1, _LISTED + 1), n]
+
+
+def check_cycles(schedule: Schedule, k: float, m: float, n: int | None, d: float = 1.0) -> None:
+    """Refuse a ``max_cycles`` whose last cycle would end (or whose peak would grow) beyond the float range."""
+    if n is None:
+        return
+    room = _LOG_MAX - math.log(k)  # ints compared with floats, never converted (max_cycles may be huge)
+    too_long = math.log(n) > room if m == 1 else n > (room + math.log(m - 1)) / math.log(m)
+    if too_long or (d > 1 and n > _LOG_MAX / math.log(d)):
+        raise schedule.config_error("max_cycles", "small enough that the last cycle ends at a finite step", n)
 
 
 def cycle_start(i: Any, k: float, m: float) -> Any:
     """First step of cycle ``i``: :math:`S_i = K(m^i - 1)/(m - 1)`, or :math:`iK` when :math:`m = 1`."""
     if m == 1.0:
         return i * k
-    return k * (m**i - 1.0) / (m - 1.0)
+    return k * (float(m) ** i - 1.0) / (m - 1.0)  # a float power: an int one is exact, and endless
 
 
 def sgdr_cycle(ops: Ops, s: Any, k: float, m: float, max_cycles: int | None = None) -> tuple[Any, Any, Any]:
@@ -107,11 +126,12 @@ class CosineRestarts(Schedule):
     def validate(self) -> None:
         if self.period_mult < 1:
             raise self.config_error("period_mult", ">= 1", self.period_mult)
+        check_cycles(self, float(self.decay_steps), float(self.period_mult), self.max_cycles, self.peak_decay)
 
     def formula(self, s: Any, ops: Ops) -> Any:
         i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult), self.max_cycles)
         peak = self.init_value * self.peak_decay**i
-        v = self.end_value + (peak - self.end_value) * (0.5 * (1.0 + ops.cos(_PI * t / length)))
+        v = self.end_value + (peak - self.end_value) * cos_half(ops, t / length, (length - t) / length)
         if self.max_cycles is not None:
             v = ops.where(s >= self._start(float(self.max_cycles)), self.end_value, v)
         return v
@@ -125,7 +145,7 @@ class CosineRestarts(Schedule):
 
     def breakpoints(self) -> tuple[float, ...]:
         n = self.max_cycles if self.max_cycles is not None else 4
-        return tuple(float(self._start(float(i))) for i in range(1, n + 1))
+        return tuple(float(self._start(float(i))) for i in _listed(n))
 
 
 @builtin("cosine_restarts_fixed_floor")
@@ -150,7 +170,8 @@ class CosineRestartsFixedFloor(Schedule):
         decay_steps: :math:`K` (> 0), the length of the first cycle.
         end_value: :math:`\eta_{end}`, the floor of every cycle (default 0).
         period_mult: :math:`m` (>= 1), each cycle is this much longer than the previous.
-        peak_decay: :math:`d` (>= 0), each cycle's height above the floor is this fraction of the previous.
+        peak_decay: :math:`d` (>= 0; <= 1 when ``end_value > init_value``, or the value would turn
+            negative), each cycle's height above the floor is this fraction of the previous.
 
     Example:
         >>> import lrplan
@@ -172,11 +193,19 @@ class CosineRestartsFixedFloor(Schedule):
     def validate(self) -> None:
         if self.period_mult < 1:
             raise self.config_error("period_mult", ">= 1", self.period_mult)
+        # With the floor above the first peak the height is negative: growing it (as Keras's m_mul > 1
+        # does) takes the value below 0 (Keras itself returns -0.6 at step 30 of the reproducer).
+        if self.end_value > self.init_value and self.peak_decay > 1:
+            raise self.config_error(
+                "peak_decay",
+                f"<= 1 when end_value={self.end_value!r} > init_value={self.init_value!r}",
+                self.peak_decay,
+            )
 
     def formula(self, s: Any, ops: Ops) -> Any:
         i, t, length = sgdr_cycle(ops, s, float(self.decay_steps), float(self.period_mult))
         height = (self.init_value - self.end_value) * self.peak_decay**i
-        return self.end_value + height * (0.5 * (1.0 + ops.cos(_PI * t / length)))
+        return self.end_value + height * cos_half(ops, t / length, (length - t) / length)
 
     def breakpoints(self) -> tuple[float, ...]:
         return tuple(float(cycle_start(i, float(self.decay_steps), float(self.period_mult))) for i in range(1, 5))
@@ -219,14 +248,20 @@ class CosineHardRestarts(Schedule):
     decay_steps: float = fields.steps(positive=True)
     num_cycles: int = fields.count(default=1)
 
+    def validate(self) -> None:
+        if self.num_cycles > 2**53:  # n * s must stay a float that counts cycles
+            raise self.config_error("num_cycles", "at most 2**53", self.num_cycles)
+
     def formula(self, s: Any, ops: Ops) -> Any:
         p = s / self.decay_steps
         if ops.name in _FLOAT64:  # Hugging Face's arithmetic, so restarts land on the same steps
             x = float(self.num_cycles) * p
-            frac = x - ops.floor(x)
+            frac, rest = x - ops.floor(x), ops.floor(x) + 1.0 - x
         else:  # float32 frameworks: the exact remainder of n*s/K, so restarts stay sharp
-            frac = ops.mod(float(self.num_cycles) * s, self.decay_steps) / self.decay_steps
-        v = self.init_value * (0.5 * (1.0 + ops.cos(_PI * frac)))
+            k = float(self.decay_steps)
+            into = ops.mod(float(self.num_cycles) * s, k)
+            frac, rest = into / k, (k - into) / k
+        v = self.init_value * cos_half(ops, frac, rest)
         return ops.where(p >= 1.0, 0.0, v)
 
     @property
@@ -235,7 +270,7 @@ class CosineHardRestarts(Schedule):
 
     def breakpoints(self) -> tuple[float, ...]:
         k, n = self.decay_steps, self.num_cycles
-        return tuple(float(k * i / n) for i in range(1, n + 1))
+        return tuple(float(k * i / n) for i in _listed(n))
 
 
 _SHAPES = ("cosine", "tanh", "poly", "triangular")
@@ -319,6 +354,7 @@ class CycleAnneal(Schedule):
             raise self.config_error("period_mult", ">= 1", self.period_mult)
         if self.lb >= self.ub:
             raise self.config_error("lb", f"< ub={self.ub!r}", self.lb)
+        check_cycles(self, float(self.cycle_steps), float(self.period_mult), self.max_cycles, self.peak_decay)
 
     def _cycle(self, s: Any, ops: Ops) -> tuple[Any, Any, Any]:
         k, m = self.cycle_steps, self.period_mult
@@ -337,8 +373,10 @@ class CycleAnneal(Schedule):
             return ops.maximum(1.0 - ops.maximum(2.0 * r - 1.0, 1.0 - 2.0 * r), 0.0)
         kk = self.k_decay
         if self.shape == "cosine":
-            return 0.5 * (1.0 + ops.cos(_PI * t**kk / ti**kk))
-        return ops.maximum(1.0 - t**kk / ti**kk, 0.0) ** self.power
+            if kk == 1.0:
+                return cos_half(ops, t / ti, (ti - t) / ti)
+            return 0.5 * (1.0 + ops.cos(_PI * (t / ti) ** kk))
+        return ops.maximum(1.0 - (t / ti) ** kk, 0.0) ** self.power  # (t/ti)**k: t**k alone overflows
 
     def formula(self, s: Any, ops: Ops) -> Any:
         i, ti, t = self._cycle(s, ops)
@@ -357,7 +395,7 @@ class CycleAnneal(Schedule):
         return ops.where(i >= float(self.max_cycles), self.end_value, v)
 
     def _start(self, n: int) -> float:
-        return float(cycle_start(n, self.cycle_steps, self.period_mult))
+        return float(cycle_start(float(n), float(self.cycle_steps), float(self.period_mult)))
 
     @property
     def horizon(self) -> float | None:
@@ -365,4 +403,4 @@ class CycleAnneal(Schedule):
 
     def breakpoints(self) -> tuple[float, ...]:
         n = self.max_cycles if self.max_cycles is not None else 4
-        return tuple(self._start(i) for i in range(1, n + 1))
+        return tuple(self._start(i) for i in _listed(n))

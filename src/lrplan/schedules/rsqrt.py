@@ -76,7 +76,8 @@ class InverseSqrt(Schedule):
         decay = self.peak_value * ops.sqrt(tau / (ops.maximum(s - w, 0.0) + tau))
         if self.warmup_shape == "constant":
             return ops.where(s < w, self.peak_value, decay)
-        warm = rise(ops, self.init_value, self.peak_value, ops.minimum(s / w, 1.0), self.warmup_shape)
+        p, r = ops.minimum(s / w, 1.0), ops.maximum((w - s) / w, 0.0)
+        warm = rise(ops, self.init_value, self.peak_value, p, r, self.warmup_shape)
         return ops.where(s < w, warm, decay)
 
     def breakpoints(self) -> tuple[float, ...]:
