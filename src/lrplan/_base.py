@@ -110,6 +110,9 @@ class Schedule:
                     f"{cls.__qualname__}.{old} is read as {new}(); rename it.", DeprecationWarning, stacklevel=2
                 )
                 setattr(cls, new, body[old])
+        if "formula" in cls.__dict__ and "python_formula" not in cls.__dict__:
+            # a pure-Python fast path inherited from a parent was written for the parent's formula
+            cls.python_formula = Schedule.python_formula  # type: ignore[method-assign]
 
     def __post_init__(self) -> None:
         cls = self.__class__

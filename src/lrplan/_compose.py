@@ -28,6 +28,24 @@ def _shifted(points: tuple[float, ...], by: float, below: float = math.inf) -> l
     return [p + by for p in points if p + by < below]
 
 
+def _by_phase(s: Any, bounds: list[float], phases: list[Any]) -> Any:
+    """NumPy evaluation of a piecewise formula: ``phases[i]`` on the steps in ``[bounds[i-1], bounds[i])`` only.
+
+    Each phase sees the same step values, and each value is computed by the same operations, as in the
+    branch-free formula that evaluates every phase everywhere and selects with ``where``.
+    """
+    steps = np.asarray(s, dtype=np.float64)
+    out = np.empty(steps.shape)
+    below = np.ones(steps.shape, dtype=bool)  # steps not yet given to a phase
+    for bound, phase in zip([*bounds, None], phases, strict=True):
+        mask = below if bound is None else below & (steps < bound)
+        if mask.any():
+            out[mask] = phase(steps[mask])
+        if bound is not None:
+            below = below & ~mask
+    return out
+
+
 def _offset_horizon(h: float, by: float) -> float:
     """The first step ``H`` whose ``H - by`` (what the formulas hand the child) is at least the child's horizon ``h``.
 
@@ -94,10 +112,15 @@ class Warmup(Schedule):
         w = self.steps
         if w == 0:
             return self.schedule.formula(s, ops)
+        if ops is NUMPY:  # each phase on its own steps only: the same values, without computing both everywhere
+            return _by_phase(s, [w], [self._warm, lambda x: self.schedule.formula(np.maximum(x - w, 0.0), ops)])
         after = self.schedule.formula(ops.maximum(s - w, 0.0), ops)
+        return ops.where(s < w, self._warm(s, ops), after)
+
+    def _warm(self, s: Any, ops: Ops = NUMPY) -> Any:
+        w = self.steps
         p, r = ops.minimum(s / w, 1.0), ops.maximum((w - s) / w, 0.0)
-        warm = rise(ops, self.init_value, self._target, p, r, self.shape)
-        return ops.where(s < w, warm, after)
+        return rise(ops, self.init_value, self._target, p, r, self.shape)
 
     def python_formula(self, s: float) -> float:
         w = self.steps
@@ -460,16 +483,25 @@ class Cooldown(Schedule):
             raise self.config_error("end_value", "> 0 with shape='exponential'", self.end_value)
 
     def formula(self, s: Any, ops: Ops) -> Any:
-        v = self.schedule.formula(s, ops)
         t0, d = self.start, self.steps
+        if ops is NUMPY and d > 0:  # each phase on its own steps only: the same values, fewer operations
+            inner = self.schedule.formula
+            return _by_phase(
+                s,
+                [t0, t0 + d],
+                [lambda x: inner(x, ops), lambda x: self._cooled(x, inner(x, ops), ops), lambda x: self.end_value],
+            )
+        v = self.schedule.formula(s, ops)
         if d == 0:
             return ops.where(s < t0, v, self.end_value)
-        end = t0 + d
+        return ops.where(s < t0, v, ops.where(s >= t0 + d, self.end_value, self._cooled(s, v, ops)))
+
+    def _cooled(self, s: Any, v: Any, ops: Ops) -> Any:
+        t0, d = self.start, self.steps
         q = ops.minimum(ops.maximum(s - t0, 0.0) / d, 1.0)
-        r = ops.minimum(ops.maximum(end - s, 0.0) / d, 1.0)  # the remaining fraction, not 1 - q
+        r = ops.minimum(ops.maximum((t0 + d) - s, 0.0) / d, 1.0)  # the remaining fraction, not 1 - q
         live = ops.maximum(v, 1e-300) if self.shape == "exponential" else v  # geometric: a zero stays zero
-        cooled = interp(ops, live, self.end_value, q, r, self.shape)
-        return ops.where(s < t0, v, ops.where(s >= end, self.end_value, cooled))
+        return interp(ops, live, self.end_value, q, r, self.shape)
 
     def python_formula(self, s: float) -> float:
         if s < self.start:

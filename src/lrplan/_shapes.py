@@ -33,6 +33,14 @@ def cos_half(ops: Ops, x: Any, y: Any) -> Any:
     return ops.where(x <= 0.5, 0.5 * (1.0 + ops.cos(_PI * x)), half * half)
 
 
+def cos_half_py(x: float, y: float) -> float:
+    """:func:`cos_half` on Python floats, evaluating only the branch it returns (the same arithmetic)."""
+    if x <= 0.5:
+        return 0.5 * (1.0 + math.cos(_PI * x))
+    half = math.sin((0.5 * _PI) * y)
+    return half * half
+
+
 def interp(ops: Ops, a: Any, b: Any, p: Any, r: Any, shape: str) -> Any:
     """Value at progress ``p`` (remaining ``r``) of a ``shape`` transition from ``a`` to ``b`` (decay convention).
 

@@ -10,7 +10,7 @@ from .._base import Derived, Schedule
 from .._compose import Join
 from .._ops import Ops
 from .._registry import builtin
-from .._shapes import cos_half
+from .._shapes import cos_half, cos_half_py
 from .basic import Anneal, Linear
 
 __all__ = ["Cosine", "OneCycle"]
@@ -57,6 +57,18 @@ class Cosine(Schedule):
         else:
             v = self.init_value * c + self.end_value * cos_half(ops, r, p)
         return ops.where(s >= k, self.end_value, v)
+
+    def python_formula(self, s: float) -> float:
+        # The formula above on Python floats with only the branch it returns: it pays on the PyTorch
+        # adapter's hot path (benchmarks/torch_overhead.py), and gives the same bits.
+        k = self.decay_steps
+        if s >= k:
+            return float(self.end_value)
+        p, r = s / k, (k - s) / k
+        c = cos_half_py(p, r)
+        if self.exponent != 1.0:
+            return float(self.end_value + (self.init_value - self.end_value) * max(c, 0.0) ** self.exponent)
+        return float(self.init_value * c + self.end_value * cos_half_py(r, p))
 
     @property
     def horizon(self) -> float | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import fields
 from .._base import Schedule
-from .._ops import Ops
+from .._ops import PY, Ops
 from .._registry import builtin
 from .._shapes import rise
 
@@ -79,6 +80,21 @@ class InverseSqrt(Schedule):
         p, r = ops.minimum(s / w, 1.0), ops.maximum((w - s) / w, 0.0)
         warm = rise(ops, self.init_value, self.peak_value, p, r, self.warmup_shape)
         return ops.where(s < w, warm, decay)
+
+    def python_formula(self, s: float) -> float:
+        # The formula above on Python floats with only the branch it returns: it pays in benchmarks/core.py (a)
+        # and on the PyTorch adapter's hot path, and gives the same bits.
+        w = self.warmup_steps
+        tau = self.timescale if self.timescale is not None else w if w > 0 else DEFAULT_TIMESCALE
+        if w == 0:
+            return float(self.peak_value * math.sqrt(tau / (s + tau)))
+        if s >= w:
+            return float(self.peak_value * math.sqrt(tau / (max(s - w, 0.0) + tau)))
+        if self.warmup_shape == "constant":
+            return float(self.peak_value)
+        return float(
+            rise(PY, self.init_value, self.peak_value, min(s / w, 1.0), max((w - s) / w, 0.0), self.warmup_shape)
+        )
 
     def breakpoints(self) -> tuple[float, ...]:
         return (float(self.warmup_steps),) if self.warmup_steps > 0 else ()
