@@ -59,7 +59,7 @@ class Warmup(Schedule):
 
     schedule: Schedule = fields.schedule(kw_only=False)
     steps: float = fields.steps()
-    init_value: float = fields.value(default=0.0)
+    init_value: float = fields.value(default=0.0, nonnegative=False)
     shape: str = fields.choice(WARMUP_SHAPES, default="linear")
 
     def validate(self) -> None:
