@@ -12,8 +12,38 @@ from typing import Any
 from ._base import FORMAT, Schedule, to_config
 from ._errors import ConfigError
 from ._registry import lookup
+from ._validate import MAX_DEPTH
 
 __all__ = ["to_config", "from_config", "FORMAT"]
+
+_MEASURED_DEPTH = 10_000
+"""How deep :func:`_check_depth` follows a config that is already too deep, to say how deep it is."""
+
+
+def _check_depth(config: Any) -> None:
+    """Refuse a config nested deeper than specs may be (:data:`MAX_DEPTH`), walking it without recursion.
+
+    Depth counts as the spec parser does: the top schedule's arguments are at depth 0, and each
+    schedule or list adds one level to what it holds.
+    """
+    stack: list[tuple[Any, int]] = [(config, -1)]
+    deepest = -1
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth >= _MEASURED_DEPTH:
+            break
+        if isinstance(node, dict):
+            args = node.get("args")
+            stack.extend((x, depth + 1) for x in (args if isinstance(args, dict) else node).values())
+        elif isinstance(node, list):
+            stack.extend((x, depth + 1) for x in node)
+    if deepest > MAX_DEPTH:
+        shown = f"more than {_MEASURED_DEPTH}" if deepest >= _MEASURED_DEPTH else str(deepest)
+        raise ConfigError(
+            f"from_config: `config` must nest schedules and lists at most {MAX_DEPTH} levels deep, as specs do. "
+            f"Received: a config nested {shown} levels deep."
+        )
 
 
 def _decode(x: Any, where: str) -> Any:
@@ -67,4 +97,5 @@ def from_config(config: dict[str, Any]) -> Schedule:
     version = config.get("format", FORMAT)
     if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT or version < 1:
         raise ConfigError(f"from_config: unsupported config format {version!r}; this lrplan reads format {FORMAT}.")
+    _check_depth(config)
     return _build(config, "config")

@@ -22,11 +22,11 @@ from typing import Any
 from ._base import Schedule, format_spec
 from ._errors import LrplanError, SpecError, UnknownScheduleError
 from ._registry import lookup, suggest
+from ._validate import MAX_DEPTH
 
 __all__ = ["parse", "format_spec"]
 
 MAX_SPEC_LENGTH = 100_000
-MAX_DEPTH = 64
 
 
 # ---------------------------------------------------------------------------------------- parse

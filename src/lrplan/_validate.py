@@ -13,7 +13,11 @@ from typing import Any
 
 from ._errors import ConfigError
 
+MAX_DEPTH = 64
+"""How deeply schedules and lists may nest, in spec text and in configs alike."""
+
 __all__ = [
+    "MAX_DEPTH",
     "fail",
     "require_real",
     "require_nonnegative",
