@@ -12,7 +12,7 @@ from typing import Any
 from ._base import FORMAT, Schedule, to_config
 from ._errors import ConfigError
 from ._registry import lookup
-from ._validate import MAX_DEPTH
+from ._validate import MAX_DEPTH, shown
 
 __all__ = ["to_config", "from_config", "FORMAT"]
 
@@ -63,7 +63,7 @@ def _build(node: dict[str, Any], where: str) -> Schedule:
     cls = lookup(node["name"])
     args = node.get("args", {})
     if not isinstance(args, dict):
-        raise ConfigError(f"from_config: 'args' must be an object at {where}. Received: {args!r}.")
+        raise ConfigError(f"from_config: 'args' must be an object at {where}. Received: {shown(args)}.")
     names = {f.name for f in dataclasses.fields(cls) if f.init}
     extra = set(args) - names
     if extra:
@@ -93,9 +93,11 @@ def from_config(config: dict[str, Any]) -> Schedule:
         lrplan._errors.ConfigError: cosine: `decay_steps` must be > 0. Received: decay_steps=0.
     """
     if not isinstance(config, dict):
-        raise ConfigError(f"from_config: expected a dict. Received: {config!r}.")
+        raise ConfigError(f"from_config: expected a dict. Received: {shown(config)}.")
     version = config.get("format", FORMAT)
     if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT or version < 1:
-        raise ConfigError(f"from_config: unsupported config format {version!r}; this lrplan reads format {FORMAT}.")
+        raise ConfigError(
+            f"from_config: unsupported config format {shown(version)}; this lrplan reads format {FORMAT}."
+        )
     _check_depth(config)
     return _build(config, "config")

@@ -1,14 +1,16 @@
 """Argument checks with one message format.
 
 Every check raises :class:`~lrplan.ConfigError` with the message
-``"<owner>: `<name>` must be <what>. Received: <name>=<value!r>."``.
+``"<owner>: `<name>` must be <what>. Received: <name>=<value>."``, the value cut short by :func:`shown`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
-from collections.abc import Iterable
+import reprlib
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._errors import ConfigError
@@ -19,6 +21,7 @@ MAX_DEPTH = 64
 __all__ = [
     "MAX_DEPTH",
     "fail",
+    "shown",
     "require_real",
     "require_nonnegative",
     "require_positive",
@@ -30,16 +33,74 @@ __all__ = [
 ]
 
 
+_PLAIN = (list, tuple, dict, str, bytes)
+
+
+class _Repr(reprlib.Repr):
+    """``reprlib.Repr`` that also cuts integers too long for ``int -> str`` and other libraries' containers."""
+
+    def repr1(self, x: Any, level: int) -> str:
+        if isinstance(x, Mapping) and not isinstance(x, dict):
+            x = dict(itertools.islice(x.items(), self.maxdict + 1))
+        elif isinstance(x, Sequence) and not isinstance(x, _PLAIN):
+            x = list(itertools.islice(x, self.maxlist + 1))
+        return super().repr1(x, level)
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() <= 256:
+            return repr(x)
+        try:
+            return f"<an integer of {len(str(abs(x)))} digits>"
+        except ValueError:  # beyond Python's limit for int -> str
+            return f"<an integer of about {int(x.bit_length() * math.log10(2))} digits>"
+
+
+_REPR = _Repr()
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 8
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut short (long containers and strings, huge integers), naming unusual container types.
+
+    A list or mapping of another library (OmegaConf's ``ListConfig``...) looks like a list or dict;
+    its type is named after it.
+
+    Example:
+        >>> import collections
+        >>> shown([1.0, 2.0]), shown(list(range(100))), shown(10**400)
+        ('[1.0, 2.0]', '[0, 1, 2, 3, 4, 5, 6, 7, ...]', '<an integer of 401 digits>')
+        >>> shown(collections.UserList([100, 200]))
+        '[100, 200] (a UserList)'
+    """
+    text = _REPR.repr(value)
+    if isinstance(value, (Mapping, Sequence)) and not isinstance(value, _PLAIN):
+        text += f" (a {type(value).__name__})"
+    return text
+
+
 def fail(owner: str, name: str, what: str, value: Any) -> ConfigError:
-    """Build the standard error: ``owner: `name` must be what. Received: name=value.``"""
-    return ConfigError(f"{owner}: `{name}` must be {what}. Received: {name}={value!r}.")
+    """Build the standard error: ``owner: `name` must be what. Received: name=value.``
+
+    The value is shown cut short (:func:`shown`); the error's ``argument`` is ``name``.
+    """
+    error = ConfigError(f"{owner}: `{name}` must be {what}. Received: {name}={shown(value)}.")
+    error.argument = name
+    return error
+
+
+def _finite(value: numbers.Real) -> bool:
+    """Not NaN, not infinite, and (an integer) not beyond what a float holds."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def require_real(owner: str, name: str, value: Any) -> float | int:
     """A finite real number (bool, str, None, NaN and infinities are refused). Ints stay ints."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise fail(owner, name, "a finite real number", value)
-    if not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not _finite(value):
         raise fail(owner, name, "a finite real number", value)
     if isinstance(value, numbers.Integral):
         return int(value)
@@ -113,7 +174,7 @@ def require_real_tuple(owner: str, name: str, value: Any) -> tuple[float | int, 
         raise fail(owner, name, "a list of finite real numbers", value)
     out = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, numbers.Real) or not math.isfinite(item):
+        if isinstance(item, bool) or not isinstance(item, numbers.Real) or not _finite(item):
             raise fail(owner, name, "a list of finite real numbers", value)
         out.append(int(item) if isinstance(item, numbers.Integral) else float(item))
     return tuple(out)
