@@ -22,6 +22,8 @@ __all__ = [
     "MAX_DEPTH",
     "fail",
     "shown",
+    "is_list",
+    "is_mapping",
     "require_real",
     "require_nonnegative",
     "require_positive",
@@ -34,6 +36,16 @@ __all__ = [
 
 
 _PLAIN = (list, tuple, dict, str, bytes)
+
+
+def is_list(value: Any) -> bool:
+    """Any sequence but a string: a list, a tuple, OmegaConf's ``ListConfig``..."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def is_mapping(value: Any) -> bool:
+    """Any mapping: a dict, OmegaConf's ``DictConfig``..."""
+    return isinstance(value, Mapping)
 
 
 class _Repr(reprlib.Repr):
@@ -169,8 +181,8 @@ def require_choice(owner: str, name: str, value: Any, choices: Iterable[str]) ->
 
 
 def require_real_tuple(owner: str, name: str, value: Any) -> tuple[float | int, ...]:
-    """A list or tuple of finite real numbers, returned as a tuple."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+    """A list, tuple or other sequence (not a string) of finite real numbers, returned as a tuple."""
+    if not is_list(value):
         raise fail(owner, name, "a list of finite real numbers", value)
     out = []
     for item in value:

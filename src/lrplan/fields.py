@@ -373,7 +373,7 @@ def schedules(*, kw_only: bool = False, minimum: int = 1, doc: str = "") -> Any:
     """
 
     def check(owner: str, name: str, x: Any) -> Any:
-        if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple)) or len(x) < minimum:
+        if not v.is_list(x) or len(x) < minimum:
             raise v.fail(owner, name, f"a list of at least {minimum} lrplan Schedule(s)", x)
         return tuple(require_schedule(owner, f"{name}[{i}]", item) for i, item in enumerate(x))
 

@@ -70,3 +70,72 @@ def test_a_config_that_contains_itself_is_refused_without_hanging():
     loop["args"]["schedule"] = loop  # what a YAML alias can build
     with pytest.raises(L.ConfigError, match="Received: a config nested more than 10000 levels deep"):
         L.from_config(loop)
+
+
+# ------------------------------------------------------------------------------- config systems
+def test_from_config_takes_an_omegaconf_dict_config_with_list_configs_inside():
+    omegaconf = pytest.importorskip("omegaconf")
+    config = omegaconf.OmegaConf.create(
+        {
+            "name": "warmup",
+            "args": {
+                "schedule": {
+                    "name": "piecewise_constant",
+                    "args": {"boundaries": [100, 200], "values": [1.0, 0.5, 0.1]},
+                },
+                "steps": 10,
+            },
+        }
+    )
+    s = L.from_config(config)
+    assert s == L.warmup(L.piecewise_constant(boundaries=[100, 200], values=[1.0, 0.5, 0.1]), steps=10)
+    assert [s(k) for k in (0, 5, 10, 110, 210)] == [0.0, 0.5, 1.0, 0.5, 0.1]
+
+
+def test_list_fields_take_any_sequence():
+    omegaconf = pytest.importorskip("omegaconf")
+    boundaries = omegaconf.OmegaConf.create([10, 20])
+    s = L.piecewise_constant(boundaries=boundaries, values=(1.0, 0.5, 0.1))
+    assert s.boundaries == (10, 20) and [s(9), s(10), s(20)] == [1.0, 0.5, 0.1]
+    parts = omegaconf.OmegaConf.create([1.0, 0.5])
+    joined = L.join([L.constant(parts[0]), L.constant(parts[1])], boundaries=range(5, 6))  # a range is a sequence
+    assert joined.boundaries == (5,) and [joined(4), joined(5)] == [1.0, 0.5]
+
+
+def test_errors_name_the_type_of_look_alike_containers():
+    omegaconf = pytest.importorskip("omegaconf")
+    with pytest.raises(L.ConfigError) as info:
+        L.piecewise_constant(boundaries=omegaconf.OmegaConf.create([100, float("nan")]), values=[1.0, 0.5, 0.1])
+    assert str(info.value) == (
+        "piecewise_constant: `boundaries` must be a list of finite real numbers. "
+        "Received: boundaries=[100, nan] (a ListConfig)."
+    )
+    with pytest.raises(L.ConfigError) as info:
+        L.from_config(omegaconf.OmegaConf.create([1, 2]))
+    assert str(info.value) == (
+        "from_config: `config` must be a mapping with keys 'name' and 'args' (a dict, a DictConfig...). "
+        "Received: config=[1, 2] (a ListConfig)."
+    )
+
+
+@pytest.mark.parametrize("text", ["cosine", b"cosine"])
+def test_strings_are_not_lists(text):
+    with pytest.raises(L.ConfigError, match="must be a list of finite real numbers"):
+        L.piecewise_constant(boundaries=text, values=[1.0])
+
+
+def test_hydra_instantiates_a_schedule_config():
+    pytest.importorskip("hydra")
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    config = OmegaConf.create(
+        {
+            "_target_": "lrplan.warmup",
+            "steps": 10,
+            "schedule": {"_target_": "lrplan.piecewise_constant", "boundaries": [100, 200], "values": [1.0, 0.5, 0.1]},
+        }
+    )
+    s = instantiate(config)
+    assert s == L.warmup(L.piecewise_constant(boundaries=[100, 200], values=[1.0, 0.5, 0.1]), steps=10)
+    assert [s(5), s(110), s(210)] == [0.5, 0.5, 0.1]
