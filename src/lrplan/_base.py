@@ -23,7 +23,7 @@ import numpy as np
 
 from ._errors import ConfigError, StepError
 from ._ops import NUMPY, PY, Ops, ops_for
-from ._validate import fail
+from ._validate import fail, shown
 
 __all__ = ["Schedule", "Derived", "format_spec", "to_config", "FORMAT"]
 
@@ -508,7 +508,7 @@ def to_config(schedule: Schedule) -> dict[str, Any]:
         True
     """
     if not isinstance(schedule, Schedule):
-        raise ConfigError(f"to_config: expected an lrplan Schedule. Received: {schedule!r}.")
+        raise ConfigError(f"to_config: expected an lrplan Schedule. Received: {shown(schedule)}.")
     return {"format": FORMAT, **_config_node(schedule)}
 
 

@@ -19,7 +19,7 @@ from ._base import Schedule
 from ._ops import NUMPY, PY, Ops
 from ._registry import builtin
 from ._shapes import DECAY_SHAPES, WARMUP_SHAPES, interp, rise
-from ._validate import fail, require_nonnegative
+from ._validate import fail, is_list, require_nonnegative
 
 __all__ = ["Warmup", "Join", "Scale", "Product", "Clip", "Shift", "Cooldown", "Quantize", "sequence"]
 
@@ -91,7 +91,7 @@ class Warmup(Schedule):
 
     schedule: Schedule = fields.schedule(kw_only=False)
     steps: float = fields.steps()
-    init_value: float = fields.value(default=0.0)
+    init_value: float = fields.value(default=0.0, nonnegative=False)
     shape: str = fields.choice(WARMUP_SHAPES, default="linear")
 
     def validate(self) -> None:
@@ -244,13 +244,13 @@ def sequence(phases: Sequence[tuple[Schedule, float | None]]) -> Schedule:
         >>> s
         join([constant(1.0), cosine(init_value=0.5, decay_steps=10)], boundaries=[10])
     """
-    if isinstance(phases, (str, bytes)) or not isinstance(phases, (list, tuple)) or not phases:
+    if not is_list(phases) or not phases:
         raise fail("sequence", "phases", "a non-empty list of (schedule, duration) pairs", phases)
     schedules: list[Schedule] = []
     bounds: list[float] = []
     at = 0.0
     for i, item in enumerate(phases):
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
+        if not is_list(item) or len(item) != 2:
             raise fail("sequence", f"phases[{i}]", "a (schedule, duration) pair", item)
         sched, duration = item
         last = i == len(phases) - 1

@@ -8,8 +8,8 @@ __all__ = ["LrplanError", "ConfigError", "SpecError", "UnknownScheduleError", "S
 class LrplanError(Exception):
     """Base class of every error raised by lrplan.
 
-    Every lrplan error about a value is also a :class:`ValueError` (or, for unknown names, a
-    :class:`KeyError`), so ``except ValueError`` keeps working; ``except lrplan.LrplanError`` catches them all.
+    Every lrplan error about a value is also a :class:`ValueError` (unknown names are a :class:`KeyError`
+    too), so ``except ValueError`` keeps working; ``except lrplan.LrplanError`` catches them all.
 
     Example:
         >>> import lrplan
@@ -35,6 +35,9 @@ class ConfigError(LrplanError, ValueError):
         ...     print(err)
         linear: `decay_steps` must be > 0. Received: decay_steps=0.
     """
+
+    argument: str | None = None
+    """The argument the error is about, where one is (the spec parser points its caret at its value)."""
 
 
 class StepError(LrplanError, ValueError):
@@ -80,8 +83,10 @@ class SpecError(LrplanError, ValueError):
         return f"{self.message} (column {self.column + 1})\n  {self.text}\n  {' ' * self.column}^"
 
 
-class UnknownScheduleError(LrplanError, KeyError):
+class UnknownScheduleError(LrplanError, KeyError, ValueError):
     """A schedule name that is not registered. The message suggests close matches.
+
+    A :class:`ValueError`, like every lrplan error about a value, and a :class:`KeyError` as before.
 
     Example:
         >>> import lrplan

@@ -24,7 +24,7 @@ from ._errors import ConfigError
 from ._ops import Ops
 from ._registry import builtin
 from ._serialize import from_config
-from ._validate import fail, require_int, require_nonnegative
+from ._validate import fail, is_mapping, require_int, require_nonnegative
 from .schedules.basic import Constant
 
 __all__ = ["Plateau", "STATE_KEYS"]
@@ -359,8 +359,8 @@ class Plateau(Derived):
             >>> c["args"]["threshold_mode"], lrplan.Plateau.from_config(c) == p
             ('abs', True)
         """
-        if not isinstance(config, dict):
-            raise ConfigError(f"Plateau.from_config: expected a dict. Received: {config!r}.")
+        if not is_mapping(config):
+            raise fail("Plateau.from_config", "config", "a mapping (a dict, a DictConfig...)", config)
         if config.get("name") != "plateau":
             raise ConfigError(f"Plateau.from_config: expected name 'plateau'. Received: {config.get('name')!r}.")
         return cast(Plateau, from_config(config))  # "plateau" is a built-in name: always this class

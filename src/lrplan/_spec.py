@@ -22,11 +22,11 @@ from typing import Any
 from ._base import Schedule, format_spec
 from ._errors import LrplanError, SpecError, UnknownScheduleError
 from ._registry import lookup, suggest
+from ._validate import MAX_DEPTH, shown
 
 __all__ = ["parse", "format_spec"]
 
 MAX_SPEC_LENGTH = 100_000
-MAX_DEPTH = 64
 
 
 # ---------------------------------------------------------------------------------------- parse
@@ -95,6 +95,7 @@ class _Parser:
         positional = [f.name for f in init_fields if f.kw_only is False]
         names = {f.name for f in init_fields}
         kwargs: dict[str, Any] = {}
+        nodes: dict[str, ast.AST] = {}  # argument -> its value's node, where an error about it points
         if len(node.args) > len(positional):
             extra = node.args[len(positional)]
             allowed = ", ".join(positional) if positional else "none"
@@ -103,6 +104,7 @@ class _Parser:
             if isinstance(arg, ast.Starred):
                 raise self.error("Unsupported syntax (Starred) in a spec", arg)
             kwargs[field_name] = self.value(arg, depth)
+            nodes[field_name] = arg
         for kw in node.keywords:
             if kw.arg is None:
                 raise self.error("Unsupported syntax (**) in a spec", kw.value)
@@ -113,6 +115,7 @@ class _Parser:
             if kw.arg in kwargs:
                 raise self.error(f"{name}() got argument {kw.arg!r} twice", kw)
             kwargs[kw.arg] = self.value(kw.value, depth)
+            nodes[kw.arg] = kw.value
         missing = [
             f.name
             for f in init_fields
@@ -123,9 +126,20 @@ class _Parser:
         try:
             return cls(**kwargs)
         except LrplanError as exc:
-            raise self.error(str(exc), node) from None
+            raise self.error(str(exc), _argument_node(exc, nodes, node)) from None
         except Exception as exc:  # a user schedule's constructor: never let it escape as something else
             raise self.error(f"{name}(): {type(exc).__name__}: {exc}", node) from None
+
+
+def _argument_node(exc: LrplanError, nodes: dict[str, ast.AST], call: ast.Call) -> ast.AST:
+    """The node of the value an error is about (``schedules[1]`` is an item of a list), else the call."""
+    argument = getattr(exc, "argument", None) or ""
+    name, _, index = argument.partition("[")
+    found = nodes.get(name, call)
+    items = getattr(found, "elts", None)
+    if items is not None and index[:-1].isdigit() and int(index[:-1]) < len(items):
+        return items[int(index[:-1])]  # type: ignore[no-any-return]
+    return found
 
 
 def parse(text: str) -> Schedule:
@@ -147,7 +161,7 @@ def parse(text: str) -> Schedule:
           ^
     """
     if not isinstance(text, str):
-        raise SpecError(f"A spec must be a string. Received: {text!r}.")
+        raise SpecError(f"A spec must be a string. Received: {shown(text)}.")
     if len(text) > MAX_SPEC_LENGTH:
         raise SpecError(f"A spec is limited to {MAX_SPEC_LENGTH} characters. Received {len(text)}.")
     parser = _Parser(text)

@@ -83,8 +83,11 @@ def custom(check: Check, default: Any = _MISSING, *, kw_only: bool = True, doc: 
     return dataclasses.field(**kwargs)
 
 
-def value(default: Any = _MISSING, *, kw_only: bool = True, doc: str = "") -> Any:
-    """A learning-rate-like value: a finite real number >= 0.
+def value(default: Any = _MISSING, *, kw_only: bool = True, nonnegative: bool = True, doc: str = "") -> Any:
+    """A learning-rate-like value: a finite real number >= 0 (any finite real with ``nonnegative=False``).
+
+    Values that other libraries let go negative (optax's schedules, Keras' decays) take
+    ``nonnegative=False``; a schedule whose parameters are all >= 0 still never yields a negative value.
 
     Example:
         >>> import lrplan
@@ -98,11 +101,11 @@ def value(default: Any = _MISSING, *, kw_only: bool = True, doc: str = "") -> An
         ...
         lrplan._errors.ConfigError: Peak: `peak` must be >= 0. Received: peak=-1.0.
     """
-    return custom(v.require_nonnegative, default, kw_only=kw_only, doc=doc)
+    return custom(v.require_nonnegative if nonnegative else v.require_real, default, kw_only=kw_only, doc=doc)
 
 
-def optional_value(default: Any = None, *, doc: str = "") -> Any:
-    """``None`` or a finite real number >= 0.
+def optional_value(default: Any = None, *, nonnegative: bool = True, doc: str = "") -> Any:
+    """``None`` or a finite real number >= 0 (any finite real with ``nonnegative=False``).
 
     Example:
         >>> import lrplan
@@ -115,8 +118,10 @@ def optional_value(default: Any = None, *, doc: str = "") -> Any:
         (None, 0.1)
     """
 
+    inner = v.require_nonnegative if nonnegative else v.require_real
+
     def check(owner: str, name: str, x: Any) -> Any:
-        return None if x is None else v.require_nonnegative(owner, name, x)
+        return None if x is None else inner(owner, name, x)
 
     return custom(check, default, doc=doc)
 
@@ -368,7 +373,7 @@ def schedules(*, kw_only: bool = False, minimum: int = 1, doc: str = "") -> Any:
     """
 
     def check(owner: str, name: str, x: Any) -> Any:
-        if isinstance(x, (str, bytes)) or not isinstance(x, (list, tuple)) or len(x) < minimum:
+        if not v.is_list(x) or len(x) < minimum:
             raise v.fail(owner, name, f"a list of at least {minimum} lrplan Schedule(s)", x)
         return tuple(require_schedule(owner, f"{name}[{i}]", item) for i, item in enumerate(x))
 

@@ -64,9 +64,21 @@ def test_config_round_trip_through_json(name):
     np.testing.assert_array_equal(back(steps), s(steps))
 
 
+def _values(config, key=""):
+    """Every value parameter (``value``, ``init_value``, ``values``...) of a config, nested schedules included."""
+    if isinstance(config, dict):
+        return [x for k, v in config.items() for x in _values(v, k)]
+    if isinstance(config, list):
+        return [x for v in config for x in _values(v, key)]
+    number = isinstance(config, (int, float)) and not isinstance(config, bool)
+    return [config] if number and key.endswith(("value", "values")) else []
+
+
 @pytest.mark.parametrize("name", IDS)
 def test_values_finite_and_non_negative(name):
+    # a schedule whose value parameters are all >= 0 never yields a negative value (values may be negative)
     s = EXAMPLES[name]
+    assert min(_values(L.to_config(s)), default=0) >= 0
     v = s(np.concatenate([steps_for(s), [10**6, 10**9]]))
     assert np.all(np.isfinite(v)) and np.all(v >= 0)
 

@@ -39,7 +39,7 @@ def test_lists_tuples_negative_numbers_and_whitespace():
             23,
         ),
         ("cosine(init_value=1.0)", "cosine() is missing required argument(s): decay_steps", 0),
-        ("cosine(init_value=1.0, decay_steps=0)", "cosine: `decay_steps` must be > 0. Received: decay_steps=0.", 0),
+        ("cosine(init_value=1.0, decay_steps=0)", "cosine: `decay_steps` must be > 0. Received: decay_steps=0.", 35),
         ("cosine(1.0, decay_steps=10)", "cosine() takes keyword arguments", 7),
         ("__import__('os').system('echo hacked')", "Expected a schedule name", 0),
         ("constant(value=__import__('os'))", "Unknown schedule '__import__'", 15),

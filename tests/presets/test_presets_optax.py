@@ -345,11 +345,8 @@ def test_bad_arguments_raise_config_error_naming_preset_and_argument(call, messa
 # Cases from optax's own test suite (optax/schedules/_schedule_test.py, optax 0.2.8): a preset takes every
 # argument optax takes and gives optax's values. Expected values are optax's test expectations, computed
 # here by hand, and optax itself evaluated in the worker.
-CORE_NEGATIVE = "the core refuses negative values (constant, piecewise_constant, cosine, warmup, linear)"
-CORE_GROWTH = "the core refuses exponential(decay_rate > 1) without end_value (unbounded growth)"
 
 
-@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
 def test_piecewise_constant_of_negative_values(optax_worker):
     # optax's test_negative: -[0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]
     s = P.piecewise_constant_schedule(-0.1, {3: 2.0, 6: 0.5})
@@ -357,13 +354,11 @@ def test_piecewise_constant_of_negative_values(optax_worker):
     check(optax_worker, Call("piecewise_constant_schedule", -0.1, {3: 2.0, 6: 0.5}), 20)
 
 
-@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
 def test_a_negative_constant(optax_worker):
     assert P.constant_schedule(-1e-3)(7) == -1e-3
     check(optax_worker, Call("constant_schedule", -1e-3), 10)
 
 
-@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
 @pytest.mark.parametrize(("staircase", "begin"), [(False, 0), (True, 0), (False, 5), (True, 5)])
 def test_exponential_growth_without_end_value(optax_worker, staircase, begin):
     # optax's test_exponential: init 1.0, transition_steps 2, decay_rate 2.0: 2 ** (k / 2) after the begin
@@ -389,7 +384,6 @@ def test_exponential_end_value_as_in_optax_tests(optax_worker, decay_rate, end_v
     check(optax_worker, call, 40)
 
 
-@pytest.mark.xfail(strict=True, reason=CORE_NEGATIVE)
 def test_warmup_cosine_to_a_negative_end_with_exponent(optax_worker):
     # optax's test_with_exponent: linear 0.2 -> 1.21 over 50 steps, then -3 + 4.21 c**2 with c = (1 + cos(pi t/50))/2
     s = P.warmup_cosine_decay_schedule(0.2, 1.21, 50, 100, end_value=-3.0, exponent=2)

@@ -397,10 +397,8 @@ def test_registry_lookup():
 
 
 # ----------------------------------------------------------------------------------- what PyTorch accepts
-CORE_GROWTH = "the core refuses step_decay and exponential with a rate above 1 and no end_value (unbounded growth)"
 
 
-@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
 def test_step_lr_grows_with_gamma_above_one():
     # PyTorch accepts gamma > 1: the lr doubles every 3 steps
     preset = P.StepLR(base_lr=0.5, step_size=3, gamma=2.0)
@@ -408,7 +406,6 @@ def test_step_lr_grows_with_gamma_above_one():
     check(preset, lambda o: S.StepLR(o, step_size=3, gamma=2.0), 0.5, 300, RECURSIVE)
 
 
-@pytest.mark.xfail(strict=True, reason=CORE_GROWTH)
 def test_exponential_lr_grows_with_gamma_above_one():
     preset = P.ExponentialLR(base_lr=0.5, gamma=1.5)
     assert [preset(t) for t in range(4)] == [0.5, 0.75, 1.125, 1.6875]  # 0.5 * 1.5 ** t

@@ -18,43 +18,15 @@ import functools
 import itertools
 import math
 import numbers
-import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .. import ConfigError, Schedule
+from .._validate import shown
 
 __all__ = ["Args", "preset", "unavailable", "shown"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Repr(reprlib.Repr):
-    """``reprlib.Repr`` that also cuts integers too long for ``int -> str``."""
-
-    def repr_int(self, x: int, level: int) -> str:
-        if x.bit_length() <= 256:
-            return repr(x)
-        try:
-            return f"<an integer of {len(str(abs(x)))} digits>"
-        except ValueError:  # beyond Python's limit for int -> str
-            return f"<an integer of about {int(x.bit_length() * math.log10(2))} digits>"
-
-
-_REPR = _Repr()
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 8
-_REPR.maxstring = _REPR.maxother = 80
-_REPR.maxlevel = 3
-
-
-def shown(value: Any) -> str:
-    """``repr(value)``, cut short for long containers, strings and huge integers.
-
-    Example:
-        >>> shown([1.0, 2.0]), shown(list(range(100))), shown(10**400)
-        ('[1.0, 2.0]', '[0, 1, 2, 3, 4, 5, 6, 7, ...]', '<an integer of 401 digits>')
-    """
-    return _REPR.repr(value)
 
 
 def _real(value: Any) -> bool:

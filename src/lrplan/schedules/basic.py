@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ class Constant(Schedule):
     .. math:: \eta(s) = v
 
     Args:
-        value: the value :math:`v` (>= 0).
+        value: the value :math:`v` (any finite value).
 
     Example:
         >>> import lrplan
@@ -44,7 +45,7 @@ class Constant(Schedule):
         0.1
     """
 
-    value: float = fields.value(kw_only=False)
+    value: float = fields.value(kw_only=False, nonnegative=False)
 
     def formula(self, s: Any, ops: Ops) -> Any:
         return s * 0.0 + self.value
@@ -80,8 +81,8 @@ class Linear(Schedule):
         Bishop & Bishop, *Deep Learning: Foundations and Concepts* (2024), §7.3.
     """
 
-    init_value: float = fields.value()
-    end_value: float = fields.value()
+    init_value: float = fields.value(nonnegative=False)
+    end_value: float = fields.value(nonnegative=False)
     decay_steps: float = fields.steps(positive=True)
 
     def formula(self, s: Any, ops: Ops) -> Any:
@@ -124,8 +125,8 @@ class Polynomial(Schedule):
         optax ``polynomial_schedule``; PyTorch ``PolynomialLR``; Keras ``PolynomialDecay``.
     """
 
-    init_value: float = fields.value()
-    end_value: float = fields.value()
+    init_value: float = fields.value(nonnegative=False)
+    end_value: float = fields.value(nonnegative=False)
     decay_steps: float = fields.steps(positive=True)
     power: float = fields.positive(default=1.0)
 
@@ -181,8 +182,8 @@ class Anneal(Schedule):
         Durations*, https://arxiv.org/abs/2405.18392 (the 1-sqrt cooldown).
     """
 
-    init_value: float = fields.value()
-    end_value: float = fields.value()
+    init_value: float = fields.value(nonnegative=False)
+    end_value: float = fields.value(nonnegative=False)
     steps: float = fields.steps(positive=True)
     shape: str = fields.choice(DECAY_SHAPES, default="linear")
 
@@ -247,18 +248,24 @@ def _exp_decay(ops: Ops, s: Any, init: float, rate: float, steps: float, stairca
         p = ops.floor(p)
     if end is not None and end > 0 and rate != 1.0 and init > 0:
         p = ops.minimum(p, math.log(end / init) / math.log(rate))  # no overflow before the clamp
-    v = init * rate**p
+    v = init * _power(ops, rate, p)
     if end is None:
         return v
     return ops.maximum(v, end) if rate < 1.0 else ops.minimum(v, end)
 
 
+def _power(ops: Ops, rate: float, p: Any) -> Any:
+    """``rate ** p``, infinite (never ``OverflowError``) where it leaves the float range (``rate > 1``)."""
+    if rate <= 1.0:
+        return rate**p
+    top = math.log(sys.float_info.max) / math.log(rate) * (1.0 - 1e-12)  # rate ** top is finite
+    return rate ** ops.minimum(p, top) * rate ** ops.minimum(ops.maximum(p - top, 0.0), top)
+
+
 def _check_end(schedule: Exponential | StepDecay) -> None:
-    """The floor (or ceiling) ``end_value`` of an exponential decay lies on the side the decay goes."""
+    """For a positive ``init_value``, the floor (or ceiling) ``end_value`` lies on the side the value goes."""
     init, rate, end = schedule.init_value, schedule.decay_rate, schedule.end_value
-    if end is None:
-        if rate > 1.0:
-            raise schedule.config_error("decay_rate", "<= 1 unless `end_value` caps the growth", rate)
+    if end is None or init <= 0:  # below 0 the clamp is optax's: max when rate < 1, min otherwise
         return
     if rate < 1.0 and end > init:
         raise schedule.config_error("end_value", f"<= init_value={init!r} when decay_rate < 1", end)
@@ -269,8 +276,12 @@ def _check_end(schedule: Exponential | StepDecay) -> None:
 def _exp_horizon(init: float, rate: float, steps: float, staircase: bool, end: float | None) -> float | None:
     if rate == 1.0:
         return 0.0
-    if end is None or end == 0 or init == 0:
-        return None if init > 0 else 0.0
+    if init == 0:
+        return 0.0
+    if init < 0:  # the value heads for 0 (rate < 1) or -inf; only a clamp at or above 0 stops it at once
+        return 0.0 if end is not None and end >= 0 and rate < 1.0 else None
+    if end is None or end == 0:
+        return None
     p = math.log(end / init) / math.log(rate)
     return float(math.ceil(p) * steps if staircase else p * steps)
 
@@ -284,10 +295,12 @@ class Exponential(Schedule):
         \eta(s) = \max\!\left(\eta_0\, r^{e(s)},\ \eta_{end}\right), \qquad
         e(s) = \begin{cases} s/K \\ \lfloor s/K \rfloor & \text{staircase} \end{cases}
 
-    (``min`` instead of ``max`` when :math:`r > 1`, where ``end_value`` is then required as a ceiling.)
+    (``min`` instead of ``max`` when :math:`r \ge 1`: ``end_value`` is then a ceiling, as in optax.)
+    With :math:`r > 1` and no ``end_value`` the value grows without bound (to ``inf`` past the float range).
+    ``init_value`` and ``end_value`` may be negative (the clamp stays optax's ``max``/``min``).
 
     Args:
-        init_value: :math:`\eta_0`.
+        init_value: :math:`\eta_0` (any finite value).
         decay_rate: :math:`r` (> 0): the factor applied every ``decay_steps``.
         decay_steps: :math:`K` (> 0).
         staircase: floor the exponent, so the value changes every ``decay_steps``.
@@ -305,11 +318,11 @@ class Exponential(Schedule):
         Keras ``ExponentialDecay``; optax ``exponential_decay``.
     """
 
-    init_value: float = fields.value()
+    init_value: float = fields.value(nonnegative=False)
     decay_rate: float = fields.positive()
     decay_steps: float = fields.steps(positive=True)
     staircase: bool = fields.flag(default=False)
-    end_value: float | None = fields.optional_value(default=None)
+    end_value: float | None = fields.optional_value(default=None, nonnegative=False)
 
     def validate(self) -> None:
         _check_end(self)
@@ -329,11 +342,14 @@ class StepDecay(Schedule):
 
     .. math:: \eta(s) = \max\!\left(\eta_0\, r^{\lfloor s/K \rfloor},\ \eta_{end}\right)
 
+    (``min`` instead of ``max`` when :math:`r \ge 1`: with :math:`r > 1` the value grows, as PyTorch's
+    ``StepLR`` with ``gamma > 1`` does, up to ``end_value`` if given.)
+
     Args:
         init_value: :math:`\eta_0`.
-        decay_rate: :math:`r`, in (0, 1].
+        decay_rate: :math:`r` (> 0).
         decay_steps: :math:`K` (> 0); the first drop happens at step ``decay_steps``.
-        end_value: optional floor.
+        end_value: optional floor (ceiling when ``decay_rate > 1``).
 
     Example:
         >>> import lrplan
@@ -351,8 +367,6 @@ class StepDecay(Schedule):
     end_value: float | None = fields.optional_value(default=None)
 
     def validate(self) -> None:
-        if self.decay_rate > 1:
-            raise self.config_error("decay_rate", "in (0, 1]", self.decay_rate)
         _check_end(self)
 
     def formula(self, s: Any, ops: Ops) -> Any:
@@ -419,7 +433,7 @@ class PiecewiseConstant(Schedule):
     """
 
     boundaries: Sequence[float] = fields.reals()
-    values: Sequence[float] = fields.reals()
+    values: Sequence[float] = fields.reals(nonnegative=False)
 
     def validate(self) -> None:
         if len(self.values) != len(self.boundaries) + 1:

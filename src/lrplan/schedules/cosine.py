@@ -43,9 +43,9 @@ class Cosine(Schedule):
         Loshchilov & Hutter 2017, *SGDR*, https://arxiv.org/abs/1608.03983.
     """
 
-    init_value: float = fields.value()
+    init_value: float = fields.value(nonnegative=False)
     decay_steps: float = fields.steps(positive=True)
-    end_value: float = fields.value(default=0.0)
+    end_value: float = fields.value(default=0.0, nonnegative=False)
     exponent: float = fields.positive(default=1.0)
 
     def formula(self, s: Any, ops: Ops) -> Any:
