@@ -83,3 +83,47 @@ def test_eps_reproducer() -> None:
     assert rates[23] == 0.1 / 2**23  # change 0.1 / 2**23 = 1.19e-8 > 1e-8: applied
     assert rates[24:] == [0.1 / 2**23] * 16  # change 0.1 / 2**24 = 5.96e-9 <= 1e-8: skipped for ever
     assert rates == _torch_rates(0.1, [float(k) for k in range(40)], patience=0, factor=0.5)
+
+
+def _keras_rates(lr: float, metrics: list[float], **kw) -> list[float]:
+    import os
+    import types
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    opt = keras.optimizers.SGD(learning_rate=lr)
+    cb = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", **kw)
+    cb.set_model(types.SimpleNamespace(optimizer=opt))
+    cb.on_train_begin()
+    out = []
+    for epoch, m in enumerate(metrics):
+        cb.on_epoch_end(epoch, {"val_loss": m})
+        out.append(float(keras.ops.convert_to_numpy(opt.learning_rate)))
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("factor", [0.5, 0.3])
+@pytest.mark.parametrize("min_lr", [0.0, 1e-12])
+def test_compat_keras_matches_the_callback_down_to_1e_12(factor: float, min_lr: float) -> None:
+    """Keras keeps its rate in a float32 variable, rounded at every reduction: the float64 plateau agrees to
+    one float32 rounding per reduction (exactly, up to the first rounding of 0.1, when ``factor`` is 0.5)."""
+    rng = random.Random(7)
+    metrics, walk = [], 1.0
+    for _ in range(120):
+        walk += rng.gauss(0.0, 0.05) + 0.02  # mostly worsening
+        metrics.append(walk)
+    kw = {"factor": factor, "patience": 1, "cooldown": 1, "min_delta": 0.01, "min_lr": min_lr}
+    expected = _keras_rates(0.1, metrics, **kw)
+    p = L.Plateau(0.1, compat="keras", factor=factor, patience=1, cooldown=1, threshold=0.01, min_value=min_lr)
+    state, got = p.initial_state(), []
+    for m in metrics:
+        state = p.update(state, m)
+        got.append((p.value(0, state), state["reductions"]))
+    assert min(expected) <= max(min_lr, 1e-12) * (1 + 1e-6)  # the run reaches 1e-12 (or its min_lr)
+    for (value, reductions), ref in zip(got, expected, strict=True):
+        if ref < 1e-37:  # float32 subnormals (min_lr=0 keeps reducing): Keras's variable loses its digits
+            assert value < 1e-36
+            continue
+        per_rounding = 2.0**-24 if factor != 0.5 else 0.0
+        assert value == pytest.approx(ref, rel=2.0**-24 + per_rounding * reductions, abs=0)

@@ -219,7 +219,7 @@ def _write(tmp_path: Path, name: str, text: str) -> str:
 BAD = {
     "unknown name": (["show", "cosin(init_value=1.0, decay_steps=10)"], "Did you mean 'cosine'"),
     "unknown argument": (["show", "cosine(init_value=1.0, decay_step=10)"], "Did you mean 'decay_steps'?"),
-    "invalid value": (["show", "cosine(init_value=-1.0, decay_steps=10)"], "`init_value` must be >= 0"),
+    "invalid value": (["show", "cosine(init_value=1.0, decay_steps=-10)"], "`decay_steps` must be > 0"),
     "missing file": (["show", "missing.json"], "File not found: missing.json"),
     "malformed json": (["show", "{tmp}/bad.json"], "is not valid JSON: Expecting"),
     "malformed yaml": (["show", "{tmp}/bad.yaml"], "is not valid YAML"),
