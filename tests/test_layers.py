@@ -43,7 +43,6 @@ LAYERS: dict[str, int] = {
     "lrplan._clock": 5,
     "lrplan._scaling": 5,
     "lrplan._batch": 5,
-    "lrplan._scaling": 5,
     "lrplan": 6,  # the facade (lrplan/__init__.py) re-exports the core
     "lrplan.presets": 7,
     "lrplan.laws": 7,

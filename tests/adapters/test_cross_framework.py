@@ -22,6 +22,21 @@ from tests.examples import EXAMPLES, steps_for
 
 FRAMEWORKS = ("python", "numpy-int32", "torch", "jax.jit", "keras-jax", "keras-torch", "keras-tensorflow")
 
+FLOAT32_CLOCK_RTOL = {"per_update_fraction": 2e-5}
+"""Rows whose float32 value carries the rounding of a clock conversion (documented in ``per_update``).
+
+A fraction of the run is ``samples / run_samples``, one float32 division: near the end of a decay the
+remaining fraction is small, so that one rounding becomes a relative error of up to about 2e-5 in the
+value (measured: 1.8e-5 at step 87 of 90). Every other row, per_update in samples or tokens included, is
+held to 1e-6.
+"""
+CLOCK_ROWS = {
+    name for name, s in EXAMPLES.items() if s.spec_name() == "per_update" or s.spec_name().startswith("batch_")
+}
+"""Rows that count samples or tokens: float32 holds those counts exactly only up to 2**24 (``per_update``), so
+they are left out of the 2**33 test below; their counts far past 2**33 are tested in float64 and with Python
+integers in tests/core/test_clocks.py."""
+
 
 def _evaluate(framework: str, schedule, steps: np.ndarray) -> np.ndarray:
     if framework == "python":
@@ -56,7 +71,7 @@ def test_agrees_with_float64_numpy(name: str, framework: str) -> None:
     reference = schedule(steps)
     assert reference.dtype == np.float64
     got = _evaluate(framework, schedule, steps)
-    rtol = 1e-12 if framework in ("python", "numpy-int32") else 1e-6
+    rtol = 1e-12 if framework in ("python", "numpy-int32") else FLOAT32_CLOCK_RTOL.get(name, 1e-6)
     err = np.abs(got - reference)
     bad = err > rtol * np.abs(reference)
     assert np.all(np.isfinite(got))
@@ -69,7 +84,8 @@ def test_agrees_with_float64_numpy(name: str, framework: str) -> None:
 # Arguments that count steps; ``quantize`` counts its child in units, so only its ``unit_steps`` scale.
 _DURATIONS = {
     "steps", "decay_steps", "start", "cycle_steps", "up_steps", "down_steps", "warmup_steps", "stable_steps",
-    "timescale", "total_steps", "boundaries", "scale_steps", "unit_steps",
+    "timescale", "total_steps", "boundaries", "scale_steps", "unit_steps", "cooldown_steps", "constant_steps",
+    "anneal_steps",
 }  # fmt: skip
 SCALE = 2**30
 """Every duration times 2**30: a 10-step phase lasts about 1.07e10 > 2**33 steps."""
@@ -87,7 +103,7 @@ def _scaled(node, factor):
     return {**node, "args": args}
 
 
-@pytest.mark.parametrize("name", list(EXAMPLES))
+@pytest.mark.parametrize("name", [n for n in EXAMPLES if n not in CLOCK_ROWS])
 def test_durations_past_2_33_under_jax_jit(name: str) -> None:
     """Every EXAMPLES row with its durations (ints) times 2**30, under ``jax.jit`` on float32 steps.
 

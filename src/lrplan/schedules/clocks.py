@@ -44,7 +44,9 @@ class PerUpdate(Schedule):
     under two batch schedules, the values agree bit for bit wherever the samples consumed coincide.
     The horizon, breakpoints and continuity points are the schedule's, mapped back to updates.
     Frameworks that evaluate in float32 (``jax.jit`` without x64, ``keras.ops``) hold samples exactly
-    only up to :math:`2^{24}`; the torch adapter and NumPy evaluate in float64.
+    only up to :math:`2^{24}`; the torch adapter and NumPy evaluate in float64. In float32 a fraction
+    of the run (or an epoch) is one rounded division away from the exact one: near the end of a decay
+    that rounding can reach about 2e-5 of the value.
 
     Args:
         schedule: the schedule :math:`f`, written in ``unit``.
