@@ -40,7 +40,6 @@ from ._registry import register as register
 from ._registry import registered as registered
 from ._serialize import from_config as from_config
 from ._serialize import to_config as to_config
-from ._spec import parse as parse
 from ._version import __version__ as __version__
 from .schedules.basic import Anneal as Anneal
 from .schedules.basic import Constant as Constant
@@ -117,6 +116,7 @@ _DEFERRED: dict[str, tuple[str, str]] = {
     **_classes("_plateau", ("Plateau", "plateau")),
     **_classes("_finder", ("RangeTestSchedule", "range_test_schedule")),
     **_names("_finder", "Suggestion", "suggest_lr", "plot_range_test"),
+    **_names("_spec", "parse"),  # the spec reader (and its ast) load with the first parse
     **_names(
         "_scaling",
         "AdamScaling",
@@ -142,6 +142,7 @@ if _TYPE_CHECKING:
     from ._scaling import mup_lr_multipliers as mup_lr_multipliers
     from ._scaling import sqrt_scaling as sqrt_scaling
     from ._scaling import weight_decay_for_timescale as weight_decay_for_timescale
+    from ._spec import parse as parse
     from .schedules.batch import BatchConstant as BatchConstant
     from .schedules.batch import BatchRampup as BatchRampup
     from .schedules.batch import BatchSchedule as BatchSchedule

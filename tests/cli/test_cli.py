@@ -144,7 +144,8 @@ def test_list_names_every_registered_schedule():
     out = run("list")
     assert out.returncode == 0, out.stderr
     first_cells = {line.split()[0] for line in out.stdout.splitlines() if line.strip()}
-    assert set(lrplan.registered()) <= first_cells
+    # the built-ins (a test of this process may have registered a user schedule the command never sees)
+    assert {name for name in lrplan.registered() if "." not in name} <= first_cells
     assert "Inverse square root decay after a warmup" in out.stdout
 
 
