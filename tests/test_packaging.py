@@ -23,9 +23,6 @@ import lrplan
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "lrplan"
-# one worker builds the distributions: two builds at once would share the source tree's build folders
-pytestmark = pytest.mark.xdist_group("packaging")
-
 EXTRAS = {"torch", "jax", "keras", "plot", "cli", "lab", "laws", "all", "dev"}
 
 
