@@ -36,7 +36,7 @@ typecheck: $(STAMP)
 	$(PY) -m mypy
 
 test: $(STAMP) lint typecheck docs
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup -q
+	$(PY) -m pytest -n $(JOBS) -q
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

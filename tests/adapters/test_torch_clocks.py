@@ -85,7 +85,6 @@ def test_resume_after_sigkill_under_another_batch_schedule(tmp_path):
     assert {size for _, c, size, _ in got[kill_at:] if 400 < c < 1_000} == {8} and BEFORE.megatron_batch(500) == 16
 
 
-@pytest.mark.xdist_group("ddp")  # DDP process groups one at a time: two at once can abort in gloo's teardown
 def test_ddp_two_processes_agree_under_a_ramp_up_and_after_a_resume(tmp_path):
     import torch.multiprocessing as mp
 
