@@ -37,10 +37,11 @@ import lrplan
 
 from . import optimizers as _opt
 from . import tasks as _tasks
+from .errors import LabError
 from .store import RECORD_FORMAT
 from .study import RunSpec
 
-__all__ = ["train", "VOLATILE_FIELDS", "Progress"]
+__all__ = ["train", "Trainer", "VOLATILE_FIELDS", "Progress"]
 
 VOLATILE_FIELDS = ("wall_s", "steps_per_s", "finished_at", "host")
 """Record fields that change from one execution to the next (timings, machine); the rest is deterministic."""
@@ -84,100 +85,222 @@ def _update(optimizer: Any) -> bool:
     return True
 
 
-def train(spec: dict[str, Any], *, threads: int = 1, progress: Progress | None = None) -> dict[str, Any]:
+class Trainer:
+    """One run in pieces: :func:`train` is ``Trainer(spec).advance(spec["steps"])`` then ``.record()``.
+
+    Search engines drive a trainer: they read each evaluation (``on_eval`` may stop the run, which
+    then ends with ``status: "pruned"``), save and restore it between pieces (:meth:`state_dict`,
+    :meth:`load_state_dict`: model, optimizer, data stream, update counter and curves, so a restored
+    trainer goes on bit for bit as if it had never stopped), and may change the learning rate from
+    the current update on (:meth:`set_schedule`, population-based training).
+
+    Example:
+        >>> from lrplan.lab.study import study_from_dict
+        >>> st = study_from_dict({"name": "doc", "steps": 40, "eval_every": 20, "tasks": ["digits-logreg"],
+        ...                       "optimizers": [{"name": "sgd", "lr": 0.1}], "schedules": ["constant(1.0)"]})
+        >>> spec = st.runs()[0].to_dict()
+        >>> whole = train(spec)
+        >>> first = Trainer(spec)
+        >>> first.advance(20)
+        >>> saved = first.state_dict()
+        >>> second = Trainer(spec)
+        >>> second.load_state_dict(saved)
+        >>> second.advance(40)
+        >>> second.record()["curves"]["train_loss"] == whole["curves"]["train_loss"]
+        True
+    """
+
+    def __init__(self, spec: dict[str, Any], *, threads: int = 1) -> None:
+        import torch
+
+        from lrplan.torch import Scheduler
+
+        self.run = RunSpec(**spec)
+        self.threads = threads
+        torch.set_num_threads(threads)
+        self.schedule: lrplan.Schedule = lrplan.scale(lrplan.parse(self.run.schedule), factor=self.run.lr)
+        self.task = _tasks.get_task(self.run.task)
+        self.kind = _opt.get_optimizer(self.run.optimizer)
+        self.problem = self.task.build(_tasks.resolve_options(self.task, self.run.task_options), self.run.seed)
+        self.model = self.problem.model
+        self.optimizer = _opt.build(self.kind, self.model.parameters(), self.schedule(0), self.run.optimizer_options)
+        self.scheduler = Scheduler(self.optimizer, self.schedule)  # writes lr * schedule(0) into every group
+        self.step = 0
+        self.status = "ok"
+        self.evals: dict[str, list[Any]] = {"step": []}
+        self.lrs: list[float] = []
+        self.losses: list[float | None] = []
+        self.wall = 0.0
+        self._mode("train")
+
+    def _mode(self, mode: str) -> None:
+        if self.kind.mode_switch:
+            getattr(self.optimizer, mode)()
+        self.model.train(mode == "train")
+
+    def _evaluate(self) -> dict[str, float]:
+        self._mode("eval")
+        values = self.problem.evaluate()
+        self._mode("train")
+        self.evals["step"].append(self.step)
+        for name, v in values.items():
+            self.evals.setdefault(name, []).append(_finite(v))
+        return values
+
+    @property
+    def finished(self) -> bool:
+        """True once the run has made all its updates, diverged or been pruned."""
+        return self.status != "ok" or self.step >= self.run.steps
+
+    def set_schedule(self, schedule: lrplan.Schedule) -> None:
+        """Train with the absolute schedule ``schedule`` from the current update on."""
+        from lrplan.torch import Scheduler
+
+        self.schedule = schedule
+        self.scheduler = Scheduler(self.optimizer, schedule, start_step=self.step)
+
+    def advance(
+        self,
+        until: int,
+        *,
+        progress: Progress | None = None,
+        on_eval: Callable[[int, dict[str, float]], bool] | None = None,
+    ) -> None:
+        """Make updates until ``until`` updates are done (at most the run's ``steps``), or the run ends.
+
+        The run evaluates before its first update and after every ``eval_every``-th and its last;
+        ``on_eval(updates_done, values)`` returning True stops it with ``status: "pruned"``. A
+        non-finite loss, a learning rate that overflows, or an update that overflows the parameters
+        stops it with ``status: "diverged"``.
+        """
+        import torch
+
+        from lrplan.torch import current_lr
+
+        run = self.run
+        if self.step == 0 and not self.evals["step"] and not self._checked_eval(on_eval):
+            return
+        start = time.perf_counter()
+        try:
+            while not self.finished and self.step < until:
+                k = self.step
+                lr = current_lr(self.optimizer)[0]  # lr * schedule(k), written by the scheduler
+                if not math.isfinite(lr):  # lr * schedule(k) overflowed: no update can use it
+                    self.status = "diverged"
+                    break
+                loss = self.problem.loss(k)
+                value = float(loss.detach())
+                self.lrs.append(lr)
+                self.losses.append(_finite(value))
+                if not math.isfinite(value):
+                    self.status = "diverged"
+                    break
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()  # type: ignore[no-untyped-call]
+                if run.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), run.grad_clip)
+                if not _update(self.optimizer):
+                    self.status = "diverged"
+                    break
+                self.scheduler.step()
+                self.step = done = k + 1
+                if (done % run.eval_every == 0 or done == run.steps) and not self._checked_eval(on_eval):
+                    break
+                if progress is not None:
+                    progress(done, run.steps)
+        finally:
+            self.wall += time.perf_counter() - start
+
+    def _checked_eval(self, on_eval: Callable[[int, dict[str, float]], bool] | None) -> bool:
+        """Evaluate; False (and the status set) when the run must stop here."""
+        values = self._evaluate()
+        if not math.isfinite(values.get("val_loss", 0.0)):
+            self.status = "diverged"
+            return False
+        if on_eval is not None and on_eval(self.step, values):
+            self.status = "pruned"
+            return False
+        return True
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to go on exactly from here (torch tensors inside: save with ``torch.save``)."""
+        return {
+            "spec": self.run.to_dict(),
+            "step": self.step,
+            "status": self.status,
+            "schedule": lrplan.to_config(self.schedule),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "data": self._data_state(),
+            "curves": {
+                "lr": list(self.lrs),
+                "train_loss": list(self.losses),
+                "eval": {k: list(v) for k, v in self.evals.items()},
+            },
+            "wall_s": self.wall,
+        }
+
+    def _data_state(self) -> dict[str, Any]:
+        if self.problem.data_state is None or self.problem.load_data_state is None:
+            raise LabError(f"task {self.run.task!r} cannot save its data stream (its Problem has no data_state).")
+        return self.problem.data_state()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`state_dict` (of a run of the same task, model and optimizer)."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.problem.load_data_state is not None:
+            self.problem.load_data_state(state["data"])
+        self.step = int(state["step"])
+        self.status = str(state["status"])
+        self.set_schedule(lrplan.from_config(state["schedule"]))
+        curves = state["curves"]
+        self.lrs, self.losses = list(curves["lr"]), list(curves["train_loss"])
+        self.evals = {k: list(v) for k, v in curves["eval"].items()}
+        self.wall = float(state.get("wall_s", 0.0))
+
+    def record(self) -> dict[str, Any]:
+        """The lab record of the run so far (see docs/lab.md for the fields)."""
+        run, wall = self.run, self.wall
+        final = {name: values[-1] for name, values in self.evals.items() if name != "step"}
+        if self.status == "diverged":
+            final = dict.fromkeys(final)
+        return {
+            "format": RECORD_FORMAT,
+            "key": run.key(),
+            "config": run.config(),
+            "lr_schedule": lrplan.to_config(self.schedule),
+            "run": run.to_dict(),
+            "labels": run.labels(),
+            "status": self.status,
+            "metric": self.task.metric,
+            "mode": self.task.mode,
+            "final": final,
+            "curves": {"lr": self.lrs, "train_loss": self.losses, "eval": self.evals},
+            "task_info": self.problem.info,
+            "versions": _versions(run.optimizer),
+            "threads": self.threads,
+            "wall_s": round(wall, 4),
+            "steps_per_s": round(len(self.lrs) / wall, 2) if wall > 0 else None,
+            "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "host": {"node": platform.node(), "pid": os.getpid()},
+        }
+
+
+def train(
+    spec: dict[str, Any],
+    *,
+    threads: int = 1,
+    progress: Progress | None = None,
+    on_eval: Callable[[int, dict[str, float]], bool] | None = None,
+) -> dict[str, Any]:
     """Train one run (``RunSpec.to_dict()``) and return its record (see docs/lab.md for the fields).
 
     A non-finite training or validation loss, a learning rate that overflows, or an update that
-    overflows the parameters stops the run early with ``status: "diverged"``.
+    overflows the parameters stops the run early with ``status: "diverged"``; ``on_eval(updates_done,
+    values)`` returning True after an evaluation stops it with ``status: "pruned"`` (early stopping by
+    a search engine).
     """
-    import torch
-
-    from lrplan.torch import Scheduler, current_lr
-
-    run = RunSpec(**spec)
-    torch.set_num_threads(threads)
-    schedule = lrplan.scale(lrplan.parse(run.schedule), factor=run.lr)
-    task = _tasks.get_task(run.task)
-    kind = _opt.get_optimizer(run.optimizer)
-    problem = task.build(_tasks.resolve_options(task, run.task_options), run.seed)
-    model = problem.model
-    optimizer = _opt.build(kind, model.parameters(), schedule(0), run.optimizer_options)
-    scheduler = Scheduler(optimizer, schedule)  # writes lr * schedule(0) into every param group
-
-    def evaluate() -> dict[str, float]:
-        model.eval()
-        if kind.mode_switch:
-            optimizer.eval()  # type: ignore[attr-defined]
-        values = problem.evaluate()
-        if kind.mode_switch:
-            optimizer.train()  # type: ignore[attr-defined]
-        model.train()
-        return values
-
-    evals: dict[str, list[Any]] = {"step": []}
-
-    def log_eval(step: int) -> bool:
-        values = evaluate()
-        evals["step"].append(step)
-        for name, v in values.items():
-            evals.setdefault(name, []).append(_finite(v))
-        return math.isfinite(values.get("val_loss", 0.0))
-
-    lrs: list[float] = []
-    losses: list[float | None] = []
-    status = "ok"
-    if kind.mode_switch:
-        optimizer.train()  # type: ignore[attr-defined]
-    model.train()
-    log_eval(0)
-    start = time.perf_counter()
-    for k in range(run.steps):
-        lr = current_lr(optimizer)[0]  # lr * schedule(k), written by the scheduler
-        if not math.isfinite(lr):  # lr * schedule(k) overflowed: no update can use it
-            status = "diverged"
-            break
-        loss = problem.loss(k)
-        value = float(loss.detach())
-        lrs.append(lr)
-        losses.append(_finite(value))
-        if not math.isfinite(value):
-            status = "diverged"
-            break
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
-        if run.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
-        if not _update(optimizer):
-            status = "diverged"
-            break
-        scheduler.step()
-        done = k + 1
-        if (done % run.eval_every == 0 or done == run.steps) and not log_eval(done):
-            status = "diverged"
-            break
-        if progress is not None:
-            progress(done, run.steps)
-    wall = time.perf_counter() - start
-    final = {name: values[-1] for name, values in evals.items() if name != "step"}
-    if status == "diverged":
-        final = dict.fromkeys(final)
-    return {
-        "format": RECORD_FORMAT,
-        "key": run.key(),
-        "config": run.config(),
-        "lr_schedule": lrplan.to_config(schedule),
-        "run": run.to_dict(),
-        "labels": run.labels(),
-        "status": status,
-        "metric": task.metric,
-        "mode": task.mode,
-        "final": final,
-        "curves": {"lr": lrs, "train_loss": losses, "eval": evals},
-        "task_info": problem.info,
-        "versions": _versions(run.optimizer),
-        "threads": threads,
-        "wall_s": round(wall, 4),
-        "steps_per_s": round(len(lrs) / wall, 2) if wall > 0 else None,
-        "finished_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "host": {"node": platform.node(), "pid": os.getpid()},
-    }
+    trainer = Trainer(spec, threads=threads)
+    trainer.advance(trainer.run.steps, progress=progress, on_eval=on_eval)
+    return trainer.record()

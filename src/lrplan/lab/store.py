@@ -107,7 +107,7 @@ def record_problem(record: Any) -> str | None:
             return f"field {name!r} has the wrong type (expected {kind.__name__})"
     if record["format"] != RECORD_FORMAT:
         return f"record format {record['format']} (this version reads {RECORD_FORMAT})"
-    if record["status"] not in ("ok", "diverged") or record["mode"] not in ("max", "min"):
+    if record["status"] not in ("ok", "diverged", "pruned") or record["mode"] not in ("max", "min"):
         return "field 'status' or 'mode' has an unknown value"
     run, labels = record["run"], record["labels"]
     for name in ("task", "optimizer", "schedule"):

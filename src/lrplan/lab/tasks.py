@@ -70,12 +70,17 @@ class Problem:
         loss: ``loss(k)`` -> scalar training loss tensor on the batch of update ``k`` (k from 0).
         evaluate: ``evaluate()`` -> ``{"val_loss": ..., <metric>: ..., ...}`` as Python floats (no grad).
         info: facts about the data worth recording (sizes, hashes, versions).
+        data_state: ``data_state()`` -> the state of the training-batch stream (for checkpoints), or
+            ``None`` when the task cannot save it.
+        load_data_state: restores what ``data_state`` returned.
     """
 
     model: torch.nn.Module
     loss: Callable[[int], torch.Tensor]
     evaluate: Callable[[], dict[str, float]]
     info: dict[str, Any] = field(default_factory=dict)
+    data_state: Callable[[], dict[str, Any]] | None = None
+    load_data_state: Callable[[dict[str, Any]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -250,8 +255,15 @@ def _classifier(
                 "train_loss_full": float(F.cross_entropy(train_logits, ytr[:10_000])),
             }
 
+    def data_state() -> dict[str, Any]:
+        return {"perm": state["perm"].clone(), "pos": state["pos"], "generator": gen.get_state()}
+
+    def load_data_state(saved: dict[str, Any]) -> None:
+        state["perm"], state["pos"] = saved["perm"].clone(), int(saved["pos"])
+        gen.set_state(saved["generator"])
+
     info = {**info, "n_train": int(n), "n_test": int(xte.shape[0]), "batch_size": bs}
-    return Problem(model=model, loss=loss, evaluate=evaluate, info=info)
+    return Problem(model, loss, evaluate, info, data_state, load_data_state)
 
 
 _BATCH = Bound(1, 2**16, integer=True)
@@ -469,9 +481,15 @@ def _build_charlm(options: dict[str, Any], seed: int) -> Problem:
             v = total / len(val_batches)
             return {"val_loss": v, "bits_per_byte": v / math.log(2)}
 
+    def data_state() -> dict[str, Any]:
+        return {"generator": gen.get_state()}
+
+    def load_data_state(saved: dict[str, Any]) -> None:
+        gen.set_state(saved["generator"])
+
     params = sum(p.numel() for p in model.parameters())
     info = {**info, "train_bytes": int(split), "val_bytes": len(val), "parameters": int(params)}
-    return Problem(model=model, loss=loss, evaluate=evaluate, info=info)
+    return Problem(model, loss, evaluate, info, data_state, load_data_state)
 
 
 register_task(
