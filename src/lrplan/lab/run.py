@@ -27,7 +27,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata as _metadata
 from typing import Any
 
@@ -41,7 +41,7 @@ from .errors import LabError
 from .store import RECORD_FORMAT
 from .study import RunSpec
 
-__all__ = ["train", "Trainer", "VOLATILE_FIELDS", "Progress"]
+__all__ = ["train", "Trainer", "VOLATILE_FIELDS", "Progress", "schedule_from_segments"]
 
 VOLATILE_FIELDS = ("wall_s", "steps_per_s", "finished_at", "host")
 """Record fields that change from one execution to the next (timings, machine); the rest is deterministic."""
@@ -85,6 +85,49 @@ def _update(optimizer: Any) -> bool:
     return True
 
 
+def schedule_from_segments(segments: Sequence[tuple[int, lrplan.Schedule]]) -> lrplan.Schedule:
+    r"""One schedule that follows ``segments[i][1]`` from update ``segments[i][0]`` on.
+
+    A run whose absolute schedule was changed mid-run (:meth:`Trainer.set_schedule`, e.g. by
+    population-based training) trained with :math:`\eta_k = f_i(k)` for :math:`b_i \le k < b_{i+1}`,
+    where :math:`(b_i, f_i)` are its segments (:math:`b_0 = 0`; a segment starting where the previous
+    one starts replaces it). This is that schedule, built from lrplan's own combinators:
+
+    .. math:: \text{join}([f_0, \text{shift}(f_1, -b_1), \dots], \text{boundaries}=[b_1, \dots])
+
+    ``join`` hands piece :math:`i` the step :math:`k - b_i`, which ``shift`` turns back into
+    :math:`k` (exact: integers below :math:`2^{53}`), so each piece computes :math:`f_i(k)` with the
+    same floating-point operations as during training, and the values are equal, not just close.
+
+    Example:
+        >>> import lrplan
+        >>> shape = lrplan.cosine(init_value=1.0, decay_steps=10)
+        >>> s = schedule_from_segments([(0, lrplan.scale(shape, factor=0.1)), (4, lrplan.scale(shape, factor=0.12))])
+        >>> s
+        join([scale(cosine(init_value=1.0, decay_steps=10), factor=0.1), shift(scale(cosine(init_value=1.0, decay_steps=10), factor=0.12), steps=-4)], boundaries=[4])
+        >>> s(3) == 0.1 * shape(3), s(4) == 0.12 * shape(4)
+        (True, True)
+    """
+    kept: list[tuple[int, lrplan.Schedule]] = []
+    for i, (start, schedule) in enumerate(segments):
+        if isinstance(start, bool) or not isinstance(start, int) or start < (kept[-1][0] if kept else 0):
+            raise LabError(
+                f"schedule segments: segment {i} must start at an integer update >= the previous segment's "
+                f"start (the first at 0). Received: start={start!r}."
+            )
+        if not isinstance(schedule, lrplan.Schedule):
+            raise LabError(f"schedule segments: segment {i} must hold a Schedule. Received: {type(schedule).__name__}.")
+        if kept and kept[-1][0] == start:
+            kept.pop()
+        kept.append((start, schedule))
+    if not kept or kept[0][0] != 0:
+        raise LabError(f"schedule segments: the first segment must start at update 0. Received: {list(segments)!r}.")
+    if len(kept) == 1:
+        return kept[0][1]
+    pieces = [kept[0][1], *(lrplan.shift(schedule, steps=-start) for start, schedule in kept[1:])]
+    return lrplan.join(pieces, boundaries=[start for start, _ in kept[1:]])
+
+
 class Trainer:
     """One run in pieces: :func:`train` is ``Trainer(spec).advance(spec["steps"])`` then ``.record()``.
 
@@ -92,7 +135,9 @@ class Trainer:
     then ends with ``status: "pruned"``), save and restore it between pieces (:meth:`state_dict`,
     :meth:`load_state_dict`: model, optimizer, data stream, update counter and curves, so a restored
     trainer goes on bit for bit as if it had never stopped), and may change the learning rate from
-    the current update on (:meth:`set_schedule`, population-based training).
+    the current update on (:meth:`set_schedule`, population-based training). The trainer keeps the
+    list of ``(first update, absolute schedule)`` it trained with (``segments``, also in its state
+    and in its record as ``schedule_segments``); :func:`schedule_from_segments` makes one schedule of it.
 
     Example:
         >>> from lrplan.lab.study import study_from_dict
@@ -125,6 +170,7 @@ class Trainer:
         self.model = self.problem.model
         self.optimizer = _opt.build(self.kind, self.model.parameters(), self.schedule(0), self.run.optimizer_options)
         self.scheduler = Scheduler(self.optimizer, self.schedule)  # writes lr * schedule(0) into every group
+        self.segments: list[tuple[int, lrplan.Schedule]] = [(0, self.schedule)]
         self.step = 0
         self.status = "ok"
         self.evals: dict[str, list[Any]] = {"step": []}
@@ -158,6 +204,9 @@ class Trainer:
 
         self.schedule = schedule
         self.scheduler = Scheduler(self.optimizer, schedule, start_step=self.step)
+        if self.segments[-1][0] == self.step:
+            self.segments.pop()
+        self.segments.append((self.step, schedule))
 
     def advance(
         self,
@@ -229,6 +278,7 @@ class Trainer:
             "step": self.step,
             "status": self.status,
             "schedule": lrplan.to_config(self.schedule),
+            "segments": self._segment_configs(),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "data": self._data_state(),
@@ -239,6 +289,9 @@ class Trainer:
             },
             "wall_s": self.wall,
         }
+
+    def _segment_configs(self) -> list[dict[str, Any]]:
+        return [{"start": start, "schedule": lrplan.to_config(schedule)} for start, schedule in self.segments]
 
     def _data_state(self) -> dict[str, Any]:
         if self.problem.data_state is None or self.problem.load_data_state is None:
@@ -254,6 +307,8 @@ class Trainer:
         self.step = int(state["step"])
         self.status = str(state["status"])
         self.set_schedule(lrplan.from_config(state["schedule"]))
+        segments = state.get("segments", [{"start": 0, "schedule": state["schedule"]}])
+        self.segments = [(int(seg["start"]), lrplan.from_config(seg["schedule"])) for seg in segments]
         curves = state["curves"]
         self.lrs, self.losses = list(curves["lr"]), list(curves["train_loss"])
         self.evals = {k: list(v) for k, v in curves["eval"].items()}
@@ -269,7 +324,8 @@ class Trainer:
             "format": RECORD_FORMAT,
             "key": run.key(),
             "config": run.config(),
-            "lr_schedule": lrplan.to_config(self.schedule),
+            "lr_schedule": lrplan.to_config(schedule_from_segments(self.segments)),
+            "schedule_segments": self._segment_configs(),
             "run": run.to_dict(),
             "labels": run.labels(),
             "status": self.status,
