@@ -114,8 +114,8 @@ def test_trial_runs_explicit():
         steps=200,
         eval_every=50,
         task_label="digits-mlp",
-        optimizer_label="sgdm",
-        schedule_label="wsd",
+        optimizer_label="sgdm momentum=0.8 weight_decay=0.01",
+        schedule_label="wsd cooldown=0.25 shape=linear warmup=0.02",
     )
     assert runs == [RunSpec(seed=0, **common), RunSpec(seed=1, **common)]
     cos = trial_runs(

@@ -26,6 +26,8 @@ Example:
     >>> [(r.lr, r.seed, r.schedule) for r in runs]  # doctest: +NORMALIZE_WHITESPACE
     [(0.01, 0, 'wsd(peak_value=1.0, warmup_steps=0, stable_steps=75, decay_steps=25)'),
      (0.01, 1, 'wsd(peak_value=1.0, warmup_steps=0, stable_steps=75, decay_steps=25)')]
+    >>> runs[0].schedule_label
+    'wsd cooldown=0.25'
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def sample(study: Study, suggest: Callable[[Param], Any]) -> dict[str, Any]:
 def trial_runs(study: Study, params: Mapping[str, Any]) -> list[RunSpec]:
     """The runs of one trial: one per seed of the study, with ``params`` applied.
 
-    Parameters the chosen schedule or optimizer does not use are ignored.
+    Parameters the chosen schedule or optimizer does not use are ignored. The labels name the searched
+    values (``wsd cooldown=0.25``, ``adam weight_decay=0.01``), so the report tells trials apart.
     """
     used = {p.name for p in params_used(study, params)}
     missing = sorted(used - set(params))
@@ -124,8 +127,15 @@ def trial_runs(study: Study, params: Mapping[str, Any]) -> list[RunSpec]:
         lr = study.lrs[0]
     else:
         lr = float(optimizer["lr"])
-    resolved = {**schedule, "spec": spec}
-    return [study.run(study.tasks[0], optimizer, lr, resolved, seed, options=options) for seed in study.seeds]
+    opt_values = {n[4:]: params[n] for n in sorted(used) if n.startswith("opt.")}
+    resolved = {**schedule, "spec": spec, "label": schedule["label"] + _label(values)}
+    named = {**optimizer, "label": optimizer["label"] + _label(opt_values)}
+    return [study.run(study.tasks[0], named, lr, resolved, seed, options=options) for seed in study.seeds]
+
+
+def _label(values: Mapping[str, Any]) -> str:
+    """`` name=value`` for each searched value (runs with different shapes get different labels)."""
+    return "".join(f" {k}={v:.4g}" if isinstance(v, float) else f" {k}={v}" for k, v in values.items())
 
 
 def objective(study: Study, records: list[dict[str, Any]]) -> float | None:
