@@ -521,10 +521,14 @@ def run_search(
         raise LabError(f"lab search: `workers` must be an integer >= 1. Received: workers={workers!r}.")
     if engine == "ray-tune":
         try:
-            from . import tune  # type: ignore[attr-defined]
-        except ImportError:
+            from .tune import search as tune_search  # type: ignore[import-not-found,unused-ignore]
+        except ModuleNotFoundError as exc:
+            if exc.name != "lrplan.lab.tune":
+                raise LabError(
+                    f"lab search: the ray-tune engine needs {exc.name}: pip install 'lrplan[search]'"
+                ) from None
             raise LabError("lab search: the ray-tune engine is not available (lrplan.lab.tune is missing).") from None
-        return tune.search(study, Path(out), workers=workers, trials=search.trials, seed=seed, scheduler=search.pruner)
+        return tune_search(study, Path(out), workers=workers, trials=search.trials, seed=seed, scheduler=search.pruner)
     say = echo or (lambda text: None)
     root = Path(out)
     store = Store(root)
