@@ -151,7 +151,7 @@ def _errors(out: dict[str, Any], workdir: str) -> None:
     class Ramp(lrplan.Schedule):
         peak_value: float = lrplan.fields.value()
 
-        def _f(self, s: Any, ops: lrplan.Ops) -> Any:
+        def formula(self, s: Any, ops: lrplan.Ops) -> Any:
             return self.peak_value * ops.minimum(s / 10.0, 1.0)
 
     config = keras.optimizers.serialize(

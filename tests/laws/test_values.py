@@ -23,7 +23,7 @@ PUBLISHED = {
 class Negative(lrplan.Schedule):
     """A user schedule that goes below 0 (lrplan's own never do)."""
 
-    def _f(self, s, ops):
+    def formula(self, s, ops):
         return 0.1 - 0.05 * s
 
 

@@ -189,7 +189,7 @@ def _installed(module: str) -> bool:
         return False
 
 
-def require_extra(*modules: str) -> None:
+def require_extra(*modules: str, extra: str = "lab") -> None:
     """Raise LabError, naming the install command, if any of ``modules`` (keys of :data:`LAB_EXTRA`) is
     missing; nothing is imported, so the check costs no start-up time.
 
@@ -202,4 +202,6 @@ def require_extra(*modules: str) -> None:
     missing = [LAB_EXTRA.get(m, m) for m in modules if not _installed(m)]
     if missing:
         which = "is" if len(missing) == 1 else "are"
-        raise LabError(f"the lab needs {', '.join(missing)}, which {which} not installed: pip install 'lrplan[lab]'")
+        raise LabError(
+            f"the lab needs {', '.join(missing)}, which {which} not installed: pip install 'lrplan[{extra}]'"
+        )

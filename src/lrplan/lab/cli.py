@@ -9,6 +9,7 @@ scikit-learn, pyyaml, matplotlib, jinja2, as the command needs) and otherwise sa
 
 Commands:
     run STUDY_OR_FLAGS   run a built-in study (``quick``, ``e1``...) or a study file, or a sweep built from flags
+    search STUDY         search a study's space (peak LR, schedule shape...) with Optuna or Ray Tune, with pruning
     report DIR           write DIR/report.html from the records in DIR
     list                 tasks, optimizers and built-in studies
     demo                 the quick study and its report, in lab-results/quick/
@@ -28,6 +29,8 @@ from .checks import require_extra
 from .errors import LabError
 from .optimizers import optimizers
 from .report import write_report
+from .search import ENGINES, run_search
+from .search_examples import EXAMPLES, example
 from .studies import builtins, run_builtin
 from .study import load_study, study_from_dict
 from .sweep import run_study
@@ -131,6 +134,10 @@ def run(
                         f"{study!r} is neither a built-in study ({', '.join(builtins())}) nor an existing file."
                     )
                 loaded = load_study(study)
+                if loaded.search is not None:
+                    raise LabError(
+                        f"{study}: the study has a `search:` section; run it with `lrplan lab search {study}`."
+                    )
                 data = {**{k: v for k, v in loaded.to_dict().items() if k != "source"}, **overrides}
                 st = study_from_dict(data, source=study)
             else:
@@ -148,6 +155,62 @@ def run(
                 f"{summary.trained} runs trained, {summary.skipped} already finished"
                 + (f", {summary.elsewhere} finished by another process" if summary.elsewhere else "")
                 + f", in {summary.seconds:.1f} s -> {folder}"
+            )
+        if report:
+            typer.echo(f"report: {write_report(folder)}")
+    except (LabError, OSError) as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def search(
+    study: Annotated[
+        str,
+        typer.Argument(
+            help=f"A .yaml/.toml study file with a `search:` section, or a built-in search ({', '.join(EXAMPLES)})."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default: lab-results/<study name>).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", help="Worker processes, each running trials of the same search.")
+    ] = 1,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            "--storage",
+            help="Database URL shared by several machines (postgresql://..., sqlite:///search.db); "
+            "default: the journal file DIR/search.journal.",
+        ),
+    ] = None,
+    trials: Annotated[
+        int | None, typer.Option("--trials", help="Finished trials to reach (overrides the study).")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help=f"Search engine: {' or '.join(ENGINES)}.")] = "optuna",
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the sampler (worker i uses seed + i).")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html when done.")] = True,
+) -> None:
+    """Search a study's space with pruning; running it again on the same folder continues the search."""
+    try:
+        require_extra("torch", "sklearn", "yaml", *(("matplotlib", "jinja2") if report else ()))
+        if engine == "optuna":
+            require_extra("optuna", extra="search")
+        if study in EXAMPLES:
+            st = example(study)
+        elif Path(study).exists():
+            st = load_study(study)
+        else:
+            raise LabError(f"{study!r} is neither a built-in search ({', '.join(EXAMPLES)}) nor an existing file.")
+        folder = out or Path("lab-results") / st.name
+        summary = run_search(
+            st, folder, workers=workers, trials=trials, storage=storage, seed=seed, engine=engine, echo=typer.echo
+        )
+        if engine == "optuna":
+            best = "" if summary.best_params is None else f"; best {summary.best_value:.4g} at {summary.best_params}"
+            typer.echo(
+                f"{summary.complete} trials complete, {summary.pruned} pruned, {summary.failed} failed"
+                f"{best}, in {summary.seconds:.1f} s -> {folder}"
             )
         if report:
             typer.echo(f"report: {write_report(folder)}")

@@ -76,7 +76,8 @@ def load_records(
             manifest = None
     if manifest is None and why != "missing":
         warn(f"{store.root / 'study.json'}: ignored ({why}); reporting every record in {store.runs}")
-    keys = list(dict.fromkeys(manifest["keys"])) if manifest is not None else store.keys()
+    search = manifest is not None and manifest.get("search") is True  # a search: its trials' records
+    keys = list(dict.fromkeys(manifest["keys"])) if manifest is not None and not search else store.keys()
     records, missing = [], 0
     for key in keys:
         record, problem = store.load(key, check=True)

@@ -31,9 +31,12 @@ record stores. ``lr`` is the study's ``lrs`` axis if it has one, otherwise each 
     lrs: [0.01, 0.03]              # optional: peak learning rates, overriding the optimizers' lr
     targets: {digits-mlp: 0.95}    # optional: metric target per task, for "steps to target"
     expectation: text              # optional: what the study expects to show (shown in the report)
+    search: {trials: 24, space: {lr: {low: 1.0e-4, high: 1.0, log: true}}}
+                                   # optional: a search instead of a grid (lrplan lab search; see lrplan.lab.params)
 
 Inside a schedule spec, ``{...}`` is an arithmetic expression of ``steps`` (numbers, ``+ - * / //``,
-parentheses), evaluated and rounded to an integer, e.g. ``decay_steps={steps*0.2}``.
+parentheses), evaluated and rounded to an integer, e.g. ``decay_steps={steps*0.2}``; in a study with
+a ``search:`` section it may also name search parameters (:mod:`lrplan.lab.params`).
 
 Every name, option, spec and number is checked when the study is loaded, before any run starts;
 :class:`~lrplan.lab.errors.StudyError` lists every problem with the file and the key.
@@ -57,12 +60,10 @@ Example:
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
-import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ from . import optimizers as _opt
 from . import tasks as _tasks
 from .checks import Bound, is_number, read_bounded, short, structure_problem
 from .errors import LabError, StudyError
+from .params import SPECIAL, Param, SearchConfig, check_name, names_in, parse_param, parse_search_head, substitute
 
 __all__ = ["RunSpec", "Study", "study_from_dict", "load_study", "substitute_steps", "run_key"]
 
@@ -90,6 +92,7 @@ STUDY_KEYS = (
     "lrs",
     "targets",
     "expectation",
+    "search",
 )
 LR_RULE = "lr * schedule(k)"
 
@@ -150,7 +153,7 @@ class Study:
     name: str
     tasks: list[dict[str, Any]]
     optimizers: list[dict[str, Any]]
-    schedules: list[dict[str, str]]
+    schedules: list[dict[str, Any]]
     seeds: list[int]
     steps: int
     eval_every: int
@@ -161,33 +164,49 @@ class Study:
     description: str = ""
     expectation: str = ""
     source: str = "<flags>"
+    search: SearchConfig | None = None
 
     def runs(self) -> list[RunSpec]:
         """Every run: tasks x optimizers x lrs x schedules x seeds, in that nesting order."""
+        if any(s.get("params") for s in self.schedules):
+            raise LabError(
+                f"study {self.name!r}: its schedules use search parameters; run it with `lrplan lab search`."
+            )
         out = []
         for t in self.tasks:
             for o in self.optimizers:
                 for lr in self.lrs if self.lrs is not None else [o["lr"]]:
                     for s in self.schedules:
-                        for seed in self.seeds:
-                            out.append(
-                                RunSpec(
-                                    task=t["name"],
-                                    task_options=t["options"],
-                                    optimizer=o["name"],
-                                    optimizer_options=o["options"],
-                                    lr=float(lr),
-                                    schedule=s["spec"],
-                                    seed=seed,
-                                    steps=self.steps,
-                                    eval_every=self.eval_every,
-                                    grad_clip=self.grad_clip,
-                                    task_label=t["label"],
-                                    optimizer_label=o["label"],
-                                    schedule_label=s["label"],
-                                )
-                            )
+                        out += [self.run(t, o, float(lr), s, seed) for seed in self.seeds]
         return out
+
+    def run(
+        self,
+        task: dict[str, Any],
+        optimizer: dict[str, Any],
+        lr: float,
+        schedule: dict[str, Any],
+        seed: int,
+        *,
+        options: dict[str, Any] | None = None,
+    ) -> RunSpec:
+        """The run of one task, optimizer (with ``options`` instead of its own if given), peak LR,
+        schedule (entries of this study; ``schedule["spec"]`` resolved) and seed."""
+        return RunSpec(
+            task=task["name"],
+            task_options=task["options"],
+            optimizer=optimizer["name"],
+            optimizer_options=optimizer["options"] if options is None else options,
+            lr=lr,
+            schedule=schedule["spec"],
+            seed=seed,
+            steps=self.steps,
+            eval_every=self.eval_every,
+            grad_clip=self.grad_clip,
+            task_label=task["label"],
+            optimizer_label=optimizer["label"],
+            schedule_label=schedule["label"],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (what ``study.json`` in the output folder holds)."""
@@ -195,32 +214,6 @@ class Study:
 
 
 # ------------------------------------------------------------------------------ {steps} expressions
-_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-}
-
-
-def _eval(node: ast.AST, steps: int) -> float:
-    if isinstance(node, ast.Expression):
-        return _eval(node.body, steps)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.Name) and node.id == "steps":
-        return steps
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return float(_BINOPS[type(node.op)](_eval(node.left, steps), _eval(node.right, steps)))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_eval(node.operand, steps)
-    raise ValueError("only numbers, `steps`, + - * / // and parentheses are allowed")
-
-
-_EXPRESSION_CHARS = 200
-
-
 def substitute_steps(spec: str, steps: int) -> str:
     """Replace each ``{expr}`` in ``spec`` by ``round(expr)`` with ``steps`` bound.
 
@@ -228,19 +221,7 @@ def substitute_steps(spec: str, steps: int) -> str:
         >>> substitute_steps("wsd(peak_value=1.0, warmup_steps=0, stable_steps={steps*0.8}, decay_steps={steps//5})", 1000)
         'wsd(peak_value=1.0, warmup_steps=0, stable_steps=800, decay_steps=200)'
     """
-
-    def one(m: re.Match[str]) -> str:
-        text = m.group(1)
-        if len(text) > _EXPRESSION_CHARS:
-            raise LabError(f"cannot evaluate {{{text[:40]}...}}: longer than {_EXPRESSION_CHARS} characters.")
-        try:
-            value = _eval(ast.parse(text.strip(), mode="eval"), steps)
-            return str(round(value))
-        except (SyntaxError, ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
-            reason = exc if str(exc) else "the expression is not a finite number"
-            raise LabError(f"cannot evaluate {{{text}}}: {reason}") from None
-
-    return re.sub(r"\{([^{}]*)\}", one, spec)
+    return substitute(spec, steps)
 
 
 # ------------------------------------------------------------------------------ validation
@@ -398,17 +379,18 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
             {"name": kind.name, "lr": float(lr), "options": options, "label": str(e.get("label") or kind.name)}
         )
 
+    raw_search = data.get("search")
+    space = _space(raw_search, errors)
+    shape = {n: p for n, p in space.items() if n not in SPECIAL and not n.startswith("opt.")}
+    mentioned: set[str] = set()  # names the schedule specs use, valid or not
     schedules = []
     for i, raw in enumerate(listed("schedules")):
         e = _entry(raw, f"schedules[{i}]", "spec", ("spec", "label"), errors)
         if e is None:
             continue
-        try:
-            spec = str(parse(substitute_steps(e["spec"], steps)))
-        except (LrplanError, ValueError, ArithmeticError, RecursionError) as exc:
-            errors.add(f"schedules[{i}]", f"invalid schedule {short(e['spec'])}: {exc}")
-            continue
-        schedules.append({"spec": spec, "label": str(e.get("label") or e["spec"])})
+        entry = _schedule(e["spec"], f"schedules[{i}]", steps, shape, errors, mentioned)
+        if entry is not None:
+            schedules.append({**entry, "label": str(e.get("label") or e["spec"])})
 
     lrs = data.get("lrs")
     if lrs is not None:
@@ -425,9 +407,13 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
         for k in targets:
             if k not in _tasks.tasks():
                 errors.add(f"targets.{k if len(k) <= 60 else k[:57] + '...'}", "not a known task.")
-    count = len(tasks) * len(seeds) * len(schedules) * (len(lrs) if lrs is not None else 1) * len(optimizers)
-    if count > MAX_RUNS:
-        errors.add("seeds", f"the study expands to {count} runs; at most {MAX_RUNS} are allowed.")
+    search = None
+    if raw_search is not None:
+        search = _search(raw_search, space, data, tasks, optimizers, schedules, lrs, mentioned, errors)
+    else:
+        count = len(tasks) * len(seeds) * len(schedules) * (len(lrs) if lrs is not None else 1) * len(optimizers)
+        if count > MAX_RUNS:
+            errors.add("seeds", f"the study expands to {count} runs; at most {MAX_RUNS} are allowed.")
     errors.raise_if_any()
     return Study(
         name=str(name),
@@ -444,6 +430,142 @@ def study_from_dict(data: Mapping[str, Any], *, source: str = "<flags>") -> Stud
         description=str(data.get("description", "")),
         expectation=str(data.get("expectation", "")),
         source=source,
+        search=search,
+    )
+
+
+def _schedule(
+    text: str, where: str, steps: int, shape: dict[str, Param], errors: _Errors, mentioned: set[str]
+) -> dict[str, Any] | None:
+    """A schedule entry: ``{"spec": resolved}``, or ``{"spec": template, "params": [...]}`` when the spec
+    uses search parameters (checked with every value of each: both ends of a range, each listed value)."""
+    try:
+        used = sorted(names_in(text) - {"steps"})
+        mentioned.update(used)
+        unknown = [n for n in used if n not in shape]
+        if unknown:
+            known = ", ".join(f"`{n}`" for n in ["steps", *shape])
+            raise LabError(f"cannot evaluate {{...}}: unknown name `{unknown[0]}`; the names are {known}")
+        if not used:
+            return {"spec": str(parse(substitute(text, steps)))}
+        base = {n: shape[n].examples()[0] for n in used}
+        for name in used:
+            for value in shape[name].examples():
+                parse(substitute(text, steps, {**base, name: value}))
+    except (LrplanError, ValueError, ArithmeticError, RecursionError) as exc:
+        errors.add(where, f"invalid schedule {short(text)}: {exc}")
+        return None
+    return {"spec": text, "params": used}
+
+
+def _space(raw: Any, errors: _Errors) -> dict[str, Param]:
+    """The parameters of ``search.space`` that are valid on their own (problems noted)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        errors.add(
+            "search", f"must be a mapping with keys trials, metric, sampler, pruner, space. Received: {short(raw)}."
+        )
+        return {}
+    space = raw.get("space")
+    if not isinstance(space, Mapping) or not space:
+        errors.add(
+            "search.space",
+            f"required: a non-empty mapping of parameter names to ranges or values. Received: {short(space)}.",
+        )
+        return {}
+    out = {}
+    for name, value in space.items():
+        where = f"search.space.{str(name)[:60]}"
+        if check_name(name, where, errors.add):
+            param = parse_param(name, value, where, errors.add)
+            if param is not None:
+                out[name] = param
+    return out
+
+
+def _search(
+    raw: Any,
+    space: dict[str, Param],
+    data: Mapping[str, Any],
+    tasks: list[dict[str, Any]],
+    optimizers: list[dict[str, Any]],
+    schedules: list[dict[str, Any]],
+    lrs: list[float] | None,
+    mentioned: set[str],
+    errors: _Errors,
+) -> SearchConfig | None:
+    """Check ``search:`` against the rest of the study (its task, optimizers, schedules and lrs)."""
+    if not isinstance(raw, Mapping):
+        return None
+    head = parse_search_head(raw, errors.add)
+    if len(tasks) != 1:
+        errors.add("tasks", f"a search trains one task; the study names {len(tasks)}.")
+    for key, entries in (("schedule", schedules), ("optimizer", optimizers)):
+        labels = [e["label"] for e in entries]
+        param = space.get(key)
+        if param is None:
+            if len(entries) > 1:
+                errors.add(
+                    f"search.space.{key}",
+                    f"the study has {len(entries)} {key}s: search over them with {key}: {{values: [labels]}} "
+                    f"or keep one. Labels: {short(labels)}.",
+                )
+        elif len(entries) < len(data.get(f"{key}s") or []):
+            pass  # an entry is invalid (noted): its label is unknown
+        elif param.values is None or any(v not in labels for v in param.values):
+            errors.add(f"search.space.{key}", f"must be {{values: [...]}} of the {key} labels {short(labels)}.")
+    lr = space.get("lr")
+    if lr is not None and not all(isinstance(v, (int, float)) and v > 0 for v in lr.examples()):
+        errors.add("search.space.lr", "every peak learning rate must be a number > 0.")
+    if lr is None and lrs is not None and len(lrs) > 1:
+        errors.add("lrs", "a search takes one peak LR from `lrs` or searches it in search.space.lr; give one.")
+    for name, param in space.items():
+        if name.startswith("opt."):
+            option = name[4:]
+            having = [o for o in optimizers if option in o["options"]]
+            if not having:
+                errors.add(f"search.space.{name}", f"no optimizer of the study has the option `{option}`.")
+            for o in having:
+                for value in param.examples():
+                    try:
+                        _opt.resolve_options(_opt.get_optimizer(o["name"]), {**o["options"], option: value})
+                    except LabError as exc:
+                        errors.add(f"search.space.{name}", str(exc))
+                        break
+        elif name not in SPECIAL and name not in mentioned:
+            errors.add(f"search.space.{name}", f"not used by any schedule: write {{{name}}} in a schedule spec.")
+    if not tasks:
+        return None
+    task = _tasks.get_task(tasks[0]["name"])
+    metric = head.get("metric", task.metric)
+    if metric not in (task.metric, "val_loss"):
+        errors.add(
+            "search.metric", f"must be {task.metric!r} or 'val_loss' for task {task.name!r}. Received: {metric!r}."
+        )
+    default_direction = "minimize" if metric == "val_loss" or task.mode == "min" else "maximize"
+    sampler = head.get("sampler", "tpe")
+    grid_size = 1
+    for name, param in space.items():
+        if param.values is None and sampler == "grid":
+            errors.add(f"search.space.{name}", "sampler grid needs every parameter as `values` or a `num` grid.")
+        grid_size *= len(param.values or ())
+    trials = head.get("trials")
+    if trials is None:
+        if sampler != "grid" and "trials" not in raw:
+            errors.add("search.trials", "required (the number of trials) unless sampler is grid.")
+        trials = grid_size
+    if sampler == "grid" and all(p.values is not None for p in space.values()) and trials > grid_size:
+        errors.add(
+            "search.trials", f"the grid has {grid_size} points; trials must be at most {grid_size}. Received: {trials}."
+        )
+    return SearchConfig(
+        trials=int(trials),
+        metric=metric,
+        direction=head.get("direction", default_direction),
+        sampler=sampler,
+        pruner=head.get("pruner", "none"),
+        space=space,
     )
 
 
