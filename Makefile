@@ -53,10 +53,11 @@ $(MATHJAX):
 docs: $(STAMP) $(MATHJAX)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
-# Redraw the gallery pictures and the API pages after adding a schedule.
+# Redraw the gallery pictures and the API pages after adding a schedule (and the PBT picture: Ray, ~30 s).
 images: $(STAMP)
 	$(PY) docs/build_images.py
 	$(PY) docs/build_api_pages.py
+	$(PY) docs/build_pbt_image.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

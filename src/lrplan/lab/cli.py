@@ -13,6 +13,7 @@ Commands:
     report DIR           write DIR/report.html from the records in DIR
     list                 tasks, optimizers and built-in studies
     demo                 the quick study and its report, in lab-results/quick/
+    export-pbt DIR       the LR schedule of the winning population-based-training trial in DIR
 """
 
 import os
@@ -35,6 +36,7 @@ from .studies import builtins, run_builtin
 from .study import load_study, study_from_dict
 from .sweep import run_study
 from .tasks import tasks
+from .tune import EXPORT_FORMATS, SCHEDULERS, TuneSummary, export_pbt, schedule_text
 
 __all__ = ["app", "main"]
 
@@ -188,6 +190,19 @@ def search(
         int | None, typer.Option("--trials", help="Finished trials to reach (overrides the study).")
     ] = None,
     engine: Annotated[str, typer.Option("--engine", help=f"Search engine: {' or '.join(ENGINES)}.")] = "optuna",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help=f"Ray Tune's scheduler (--engine ray-tune): {' or '.join(SCHEDULERS)} (population-based training).",
+        ),
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address", help="Ray cluster address (--engine ray-tune); default: a local Ray, --workers CPUs."
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the sampler (worker i uses seed + i).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html when done.")] = True,
 ) -> None:
@@ -196,6 +211,11 @@ def search(
         require_extra("torch", "sklearn", "yaml", *(("matplotlib", "jinja2") if report else ()))
         if engine == "optuna":
             require_extra("optuna", extra="search")
+        ray_only = [flag for flag, value in (("--scheduler", scheduler), ("--address", address)) if value is not None]
+        if engine != "ray-tune" and ray_only:
+            raise LabError(f"{' and '.join(ray_only)} go with --engine ray-tune.")
+        if engine == "ray-tune" and storage is not None:
+            raise LabError("--storage goes with --engine optuna (Ray Tune keeps its state in DIR/ray-tune).")
         if study in EXAMPLES:
             st = example(study)
         elif Path(study).exists():
@@ -204,10 +224,25 @@ def search(
             raise LabError(f"{study!r} is neither a built-in search ({', '.join(EXAMPLES)}) nor an existing file.")
         folder = out or Path("lab-results") / st.name
         summary = run_search(
-            st, folder, workers=workers, trials=trials, storage=storage, seed=seed, engine=engine, echo=typer.echo
+            st,
+            folder,
+            workers=workers,
+            trials=trials,
+            storage=storage,
+            seed=seed,
+            engine=engine,
+            echo=typer.echo,
+            scheduler=scheduler or "asha",
+            address=address,
         )
-        if engine == "optuna":
-            best = "" if summary.best_params is None else f"; best {summary.best_value:.4g} at {summary.best_params}"
+        best = "" if summary.best_params is None else f"; best {summary.best_value:.4g} at {summary.best_params}"
+        if isinstance(summary, TuneSummary):
+            complete = summary.trials - summary.pruned - len(summary.failed)
+            typer.echo(
+                f"{complete} trials complete, {summary.pruned} pruned, {len(summary.failed)} failed ({summary.scheduler})"
+                f"{best}, in {summary.seconds:.1f} s -> {folder}"
+            )
+        else:
             typer.echo(
                 f"{summary.complete} trials complete, {summary.pruned} pruned, {summary.failed} failed"
                 f"{best}, in {summary.seconds:.1f} s -> {folder}"
@@ -277,6 +312,40 @@ def demo(
     except (LabError, OSError) as exc:
         raise _fail(exc) from None
     typer.echo(f"quick study done in {time.perf_counter() - start:.1f} s; report: {path}")
+
+
+@app.command("export-pbt")
+def export_pbt_cmd(
+    directory: Annotated[
+        Path, typer.Argument(help="A results folder of `lrplan lab search --engine ray-tune --scheduler pbt`.")
+    ],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="spec (the schedule's text) or json (lrplan.to_config).")
+    ] = "spec",
+) -> None:
+    """Write the LR schedule the winning PBT trial trained with, update for update (inherited history included).
+
+    Train with it again: `lrplan lab run --schedule "$(cat FILE)" --lr 1 ...` (the schedule is absolute).
+    """
+    try:
+        if fmt not in EXPORT_FORMATS:
+            raise LabError(f"--format must be one of {', '.join(EXPORT_FORMATS)}. Received: {fmt!r}.")
+        schedule, records = export_pbt(directory)
+        text = schedule_text(schedule, fmt)
+        facts = records[0]["search"]
+        note = (
+            f"trial {facts['trial']}: {facts['metric']} {records[0]['final'].get(facts['metric'])}, "
+            f"{len(records[0]['schedule_segments'])} segment(s), {len(records[0]['curves']['lr'])} updates"
+        )
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+            note += f" -> {out}"
+        typer.echo(note, err=True)
+    except (LabError, OSError) as exc:
+        raise _fail(exc) from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -60,6 +60,8 @@ from .run import Trainer
 from .space import objective, sample, search_of, trial_runs
 from .store import Store, write_json_atomic
 from .study import Study
+from .tune import TuneSummary
+from .tune import search as tune_search
 
 try:
     import fcntl
@@ -496,7 +498,9 @@ def run_search(
     seed: int | None = None,
     engine: str = "optuna",
     echo: Echo | None = None,
-) -> SearchSummary | Any:
+    scheduler: str = "asha",
+    address: str | None = None,
+) -> SearchSummary | TuneSummary:
     """Run (or continue) the search of ``study`` into ``out`` until it holds ``trials`` finished trials.
 
     Args:
@@ -506,8 +510,11 @@ def run_search(
         trials: overrides ``search.trials``.
         storage: a database URL shared by several machines; default: ``out/search.journal``.
         seed: the sampler's seed (worker ``i`` uses ``seed + i``).
-        engine: ``"optuna"`` or ``"ray-tune"`` (:mod:`lrplan.lab.tune`, when installed).
+        engine: ``"optuna"`` or ``"ray-tune"`` (:func:`lrplan.lab.tune.search`, which returns a
+            :class:`~lrplan.lab.tune.TuneSummary`).
         echo: where one line per trial goes (default: nowhere).
+        scheduler: Ray Tune's trial scheduler, ``"asha"`` or ``"pbt"`` (ray-tune engine only).
+        address: a Ray cluster to join (ray-tune engine only); default: a local Ray with ``workers`` CPUs.
     """
     search = search_of(study)
     if engine not in ENGINES:
@@ -520,15 +527,9 @@ def run_search(
     if not (isinstance(workers, int) and workers >= 1):
         raise LabError(f"lab search: `workers` must be an integer >= 1. Received: workers={workers!r}.")
     if engine == "ray-tune":
-        try:
-            from .tune import search as tune_search  # type: ignore[import-not-found,unused-ignore]
-        except ModuleNotFoundError as exc:
-            if exc.name != "lrplan.lab.tune":
-                raise LabError(
-                    f"lab search: the ray-tune engine needs {exc.name}: pip install 'lrplan[search]'"
-                ) from None
-            raise LabError("lab search: the ray-tune engine is not available (lrplan.lab.tune is missing).") from None
-        return tune_search(study, Path(out), workers=workers, trials=search.trials, seed=seed, scheduler=search.pruner)
+        return tune_search(
+            study, Path(out), workers=workers, trials=search.trials, seed=seed, scheduler=scheduler, address=address
+        )
     say = echo or (lambda text: None)
     root = Path(out)
     store = Store(root)
