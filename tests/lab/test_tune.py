@@ -170,6 +170,18 @@ def test_a_missing_ray_is_one_line_naming_the_extra(monkeypatch: pytest.MonkeyPa
     with pytest.raises(LabError, match="pip install 'lrplan\\[search\\]'"):
         search(_study("missing", 20, 10, 2, 1e-3), tmp_path)
     assert not (tmp_path / "runs").exists()
+    argv = ["search", "tiny", "--engine", "ray-tune", "--out", str(tmp_path / "cli"), "--no-report"]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2 and result.stderr == f"error: {message}\n"  # one line, nothing trained
+
+
+def test_ray_options_go_with_the_ray_engine(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["search", "tiny", "--scheduler", "pbt", "--out", str(tmp_path), "--no-report"])
+    assert result.exit_code == 2 and "--scheduler go with --engine ray-tune" in result.stderr
+    argv = ["search", "tiny", "--engine", "ray-tune", "--storage", "sqlite:///x.db", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*argv, "--no-report"])
+    assert result.exit_code == 2 and "--storage goes with --engine optuna" in result.stderr
+    assert not (tmp_path / "runs").exists()
 
 
 def test_search_parameters_become_ray_tune_domains() -> None:
