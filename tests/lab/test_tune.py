@@ -80,7 +80,8 @@ def pbt_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_asha_stops_trials_early_and_writes_one_record_per_trial(tmp_path: Path, ray_env: None) -> None:
-    summary = search(_study("asha", 60, 10, 8, 1e-4), tmp_path, workers=2, scheduler="asha", seed=0)
+    lines: list[str] = []
+    summary = search(_study("asha", 60, 10, 8, 1e-4), tmp_path, workers=2, scheduler="asha", seed=0, echo=lines.append)
     records = list(Store(tmp_path).records())
     assert summary.trials == 8 and not summary.failed
     assert len(records) == 8 and sorted(summary.keys) == sorted(r["key"] for r in records)
@@ -97,6 +98,12 @@ def test_asha_stops_trials_early_and_writes_one_record_per_trial(tmp_path: Path,
             assert r["status"] == "ok" and updates == 60
     pruned = [r for r in records if r["status"] == "pruned"]
     assert pruned and summary.pruned == len(pruned)
+    assert len(lines) == 8 and sum("-> stopped after" in line for line in lines) == len(pruned)
+    assert json.loads((tmp_path / "search.json").read_text())["scheduler"] == "asha"
+    trial_files = sorted((tmp_path / "trials").glob("ray-asha-*.json"))
+    assert len(trial_files) == 8
+    states = [json.loads(f.read_text())["state"] for f in trial_files]
+    assert states.count("pruned") == len(pruned) and states.count("complete") == 8 - len(pruned)
     best = max((r for r in records if r["status"] == "ok"), key=lambda r: r["final"]["accuracy"])
     assert summary.best_params == {"lr": best["run"]["lr"]}
 
@@ -295,3 +302,38 @@ def test_the_driver_marks_a_run_stopped_early_as_pruned_and_keys_it_by_trial() -
     assert _finish(record(4, "diverged"), facts, {"lr": 0.1})["status"] == "diverged"
     other = _finish(record(30), {**facts, "trial": "t2"}, {"lr": 0.1})
     assert other["key"] != stopped["key"] and len(other["key"]) == 16  # same config, another trial: its own record
+
+
+def test_a_conditional_space_is_sampled_whole_and_each_trial_uses_what_its_choices_need() -> None:
+    pytest.importorskip("ray.tune")
+    import numpy as np
+
+    from lrplan.lab.search_examples import example
+    from lrplan.lab.space import params_used, trial_runs
+    from lrplan.lab.tune import _params, _space
+
+    study = example("digits-shape")
+    space, samples = _space(study, 24)
+    assert samples == 24 and set(space) == set(study.search.space)
+    rng = np.random.default_rng(1)
+    families = set()
+    for _ in range(40):
+        config = {name: domain.sample(random_state=rng) for name, domain in space.items()}
+        params = _params(study, config)
+        assert set(params) == {p.name for p in params_used(study, params)}  # unused ones dropped
+        families.add(params["schedule"])
+        (run,) = trial_runs(study, params)
+        assert run.lr == params["lr"] and run.optimizer_options["weight_decay"] == params["opt.weight_decay"]
+        assert ("cooldown" in params) == (params["schedule"] == "wsd") == run.schedule.startswith("wsd(")
+    assert families == {"cosine", "wsd"}
+
+
+def test_a_grid_is_walked_once_per_block_of_trials() -> None:
+    pytest.importorskip("ray.tune")
+    from lrplan.lab.search_examples import example
+    from lrplan.lab.tune import _space
+
+    study = example("tiny")  # lr: a grid of 4 values
+    space, samples = _space(study, 4)
+    assert space == {"lr": {"grid_search": [0.01, 0.0464159, 0.215443, 1.0]}} and samples == 1
+    assert _space(study, 9)[1] == 3

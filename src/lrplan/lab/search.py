@@ -528,7 +528,14 @@ def run_search(
         raise LabError(f"lab search: `workers` must be an integer >= 1. Received: workers={workers!r}.")
     if engine == "ray-tune":
         return tune_search(
-            study, Path(out), workers=workers, trials=search.trials, seed=seed, scheduler=scheduler, address=address
+            study,
+            Path(out),
+            workers=workers,
+            trials=search.trials,
+            seed=seed,
+            scheduler=scheduler,
+            address=address,
+            echo=echo,
         )
     say = echo or (lambda text: None)
     root = Path(out)

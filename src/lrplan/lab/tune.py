@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import io
 import json
 import logging
 import math
+import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,43 @@ def _trial_folder(trial: Any) -> str:
     return str(trial.trial_id)
 
 
+def _echo_callback(study: Study, echo: Callable[[str], None]) -> Any:
+    """A Tune callback that says one line per trial as it ends (finished, stopped early, or failed)."""
+    from ray import tune
+
+    metric = search_of(study).metric
+
+    class Echo(tune.Callback):  # type: ignore[misc]
+        def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+            result = trial.last_result or {}
+            updates, value = result.get(TIME_ATTR, 0), result.get(metric)
+            shown = ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in _params(study, trial.config).items()
+            )
+            how = "finished" if updates >= study.steps else "stopped"
+            value = f"{value:.4g}" if isinstance(value, float) else value
+            echo(f"trial {trial.trial_id}: {shown} -> {how} after {updates} updates, {metric} {value}")
+
+        def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
+            echo(f"trial {trial.trial_id}: failed (see {trial.path})")
+
+    return Echo()
+
+
+@contextlib.contextmanager
+def _quiet_tune() -> Iterator[None]:
+    """Tune's console output off (its new output engine prints a banner whatever the verbosity)."""
+    old = os.environ.get("RAY_AIR_NEW_OUTPUT")
+    os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # the classic reporter, which verbose=0 silences
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("RAY_AIR_NEW_OUTPUT", None)
+        else:
+            os.environ["RAY_AIR_NEW_OUTPUT"] = old
+
+
 def _start_ray(workers: int, address: str | None) -> bool:
     """Start (or join) Ray unless it runs in this process already; True if this call started it."""
     import ray
@@ -265,6 +303,7 @@ def search(
     seed: int | None = None,
     scheduler: str = "asha",
     address: str | None = None,
+    echo: Callable[[str], None] | None = None,
 ) -> TuneSummary:
     """Search ``study``'s space with Ray Tune (``scheduler``: ``asha`` or ``pbt``); records go to ``out``.
 
@@ -273,7 +312,8 @@ def search(
     as the cluster at ``address`` has CPUs; then ``out`` must be a folder every node reaches). Writes
     one record per run of each trial, ``trials/ray-<experiment>-<n>.json`` per trial (what the
     report's search section reads), ``search.json`` and ``study.json``. Returns a
-    :class:`TuneSummary`; a trial that failed is listed there and has no record.
+    :class:`TuneSummary`; a trial that failed is listed there and has no record. ``echo`` gets one
+    line per trial as it ends.
     """
     require_ray()
     import ray
@@ -319,9 +359,10 @@ def search(
                 verbose=0,
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=4),
                 failure_config=tune.FailureConfig(max_failures=2),
+                callbacks=[_echo_callback(study, echo)] if echo is not None else None,
             ),
         )
-        with contextlib.redirect_stdout(io.StringIO()):  # Tune prints its banner whatever the verbosity
+        with _quiet_tune():
             grid = tuner.fit()
     finally:
         if started:
