@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,7 +70,8 @@ def pbt_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = SRC + os.pathsep + (old or "")
     try:
-        summary = search(_study("pbt", 200, 20, 4, 1e-3), out, workers=2, scheduler="pbt", seed=0)
+        lines: list[str] = []
+        summary = search(_study("pbt", 200, 20, 4, 1e-3), out, workers=2, scheduler="pbt", seed=0, echo=lines.append)
     finally:
         ray.shutdown()
         if old is None:
@@ -75,13 +79,45 @@ def pbt_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             os.environ["PYTHONPATH"] = old
     assert summary.trials == 4 and not summary.failed
+    assert len(lines) == 4 and all(" -> finished after 200 updates, accuracy " in line for line in lines)
     return out
 
 
+ASHA_STUDY = (
+    "import sys; from lrplan.lab.study import study_from_dict; from lrplan.lab.tune import search; "
+    "st = study_from_dict({'name': 'asha', 'steps': 4000, 'eval_every': 100, 'tasks': ['digits-logreg'], "
+    "'optimizers': ['sgd'], 'schedules': ['cosine(init_value=1.0, decay_steps={steps})'], 'search': {'trials': 8, "
+    "'metric': 'accuracy', 'direction': 'maximize', 'space': {'lr': {'low': 1e-4, 'high': 1.0, 'log': True}}}}); "
+    "search(st, sys.argv[1], workers=2, scheduler='asha', seed=0)"
+)
+
+
 @pytest.mark.slow
-def test_asha_stops_trials_early_and_writes_one_record_per_trial(tmp_path: Path, ray_env: None) -> None:
-    lines: list[str] = []
-    summary = search(_study("asha", 60, 10, 8, 1e-4), tmp_path, workers=2, scheduler="asha", seed=0, echo=lines.append)
+def test_asha_stops_trials_early_and_a_search_interrupted_goes_on_where_it_stopped(
+    tmp_path: Path, ray_env: None
+) -> None:
+    # Ctrl-C once the first trial has a checkpoint: Tune keeps its state, the search says so and writes no record
+    first = subprocess.Popen(
+        [sys.executable, "-c", ASHA_STUDY, str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while not list(tmp_path.glob("ray-tune/*/*/checkpoint_*")) and first.poll() is None:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        first.send_signal(signal.SIGINT)
+        _, err = first.communicate(timeout=180)
+    finally:
+        first.kill()
+    assert first.returncode == 1 and "lab search: interrupted; Ray Tune kept its state in" in err
+    about = json.loads((tmp_path / "search.json").read_text())
+    assert about["finished"] is False and not list(Store(tmp_path).records())
+
+    # the same search again: Tune goes on with the same trials, then every trial is recorded once
+    study = _study("asha", 4000, 100, 8, 1e-4)
+    summary = search(study, tmp_path, workers=2, scheduler="asha", seed=0)
+    assert summary.experiment == about["experiment"] and [p.name for p in (tmp_path / "ray-tune").iterdir()] == [
+        about["experiment"]
+    ]
     records = list(Store(tmp_path).records())
     assert summary.trials == 8 and not summary.failed
     assert len(records) == 8 and sorted(summary.keys) == sorted(r["key"] for r in records)
@@ -93,13 +129,12 @@ def test_asha_stops_trials_early_and_writes_one_record_per_trial(tmp_path: Path,
         updates = len(r["curves"]["lr"])
         assert r["curves"]["eval"]["step"][-1] == updates
         if r["status"] == "pruned":
-            assert updates < 60 and updates % 10 == 0  # stopped at a rung: after an evaluation
+            assert updates < 4000 and updates % 100 == 0  # stopped at a rung: after an evaluation
         else:
-            assert r["status"] == "ok" and updates == 60
+            assert r["status"] == "ok" and updates == 4000
     pruned = [r for r in records if r["status"] == "pruned"]
     assert pruned and summary.pruned == len(pruned)
-    assert len(lines) == 8 and sum("-> stopped after" in line for line in lines) == len(pruned)
-    assert json.loads((tmp_path / "search.json").read_text())["scheduler"] == "asha"
+    assert json.loads((tmp_path / "search.json").read_text())["finished"] is True
     trial_files = sorted((tmp_path / "trials").glob("ray-asha-*.json"))
     assert len(trial_files) == 8
     states = [json.loads(f.read_text())["state"] for f in trial_files]

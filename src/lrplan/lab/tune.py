@@ -19,6 +19,8 @@ When Ray Tune is done, the driver writes one record per run of each trial to the
 (atomic, once), from the trial's last checkpoint; a run that ASHA stopped has ``status: "pruned"``
 and fewer updates. A record holds ``search`` (engine, scheduler, experiment, trial, the trial's
 parameters) and ``schedule_segments`` (``(start, absolute schedule)`` of every change of LR).
+An interrupted search (Ctrl-C) writes no record; run again on the same folder, it goes on with
+Tune's saved state (``Tuner.restore``): the same trials, each from its last checkpoint.
 
 :func:`export_pbt` (``lrplan lab export-pbt DIR``) turns the winning PBT trial's segments into one
 lrplan schedule (:func:`~lrplan.lab.run.schedule_from_segments`) whose value at every update equals
@@ -294,6 +296,75 @@ def _start_ray(workers: int, address: str | None) -> bool:
     return True
 
 
+def _unfinished(folder: Path, fingerprint: str) -> str | None:
+    """The experiment of an interrupted Ray Tune search of the same study in ``folder``, if Tune can go on with it."""
+    from ray import tune
+
+    try:
+        about = json.loads((folder / "search.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(about, dict) or about.get("engine") != ENGINE or about.get("finished", True):
+        return None
+    experiment = about.get("experiment")
+    if about.get("fingerprint") != fingerprint or not isinstance(experiment, str) or not Store.valid_key(experiment):
+        return None
+    return experiment if tune.Tuner.can_restore(str(folder / "ray-tune" / experiment)) else None
+
+
+def _interrupted(path: Path) -> bool:
+    """Whether Tune's saved state of the experiment at ``path`` has trials still to run (Ctrl-C stops
+    every trial in memory, so only the saved state tells an interrupted trial from a stopped one)."""
+    from ray import tune
+
+    quiet = logging.getLogger("ray.tune.analysis.experiment_analysis")  # trials that never reported
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        trials = tune.ExperimentAnalysis(str(path)).trials
+    finally:
+        quiet.setLevel(level)
+    return any(t.status not in ("TERMINATED", "ERROR") for t in trials)
+
+
+def _tuner(
+    study: Study,
+    trainable: Any,
+    space: dict[str, Any],
+    samples: int,
+    scheduler: str,
+    seed: int | None,
+    folder: Path,
+    experiment: str,
+    echo: Callable[[str], None] | None,
+) -> Any:
+    from ray import tune
+    from ray.tune.search import BasicVariantGenerator
+
+    config = search_of(study)
+    return tune.Tuner(
+        trainable,
+        param_space=space,
+        tune_config=tune.TuneConfig(
+            metric=config.metric,
+            mode="max" if config.direction == "maximize" else "min",
+            scheduler=_scheduler(study, scheduler),
+            search_alg=BasicVariantGenerator(random_state=seed),
+            num_samples=samples,
+            reuse_actors=True,
+            trial_dirname_creator=_trial_folder,
+        ),
+        run_config=tune.RunConfig(
+            name=experiment,
+            storage_path=str(folder / "ray-tune"),
+            verbose=0,
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=4),
+            failure_config=tune.FailureConfig(max_failures=2),
+            callbacks=[_echo_callback(study, echo)] if echo is not None else None,
+        ),
+    )
+
+
 def search(
     study: Study,
     out: str | Path,
@@ -318,7 +389,6 @@ def search(
     require_ray()
     import ray
     from ray import tune
-    from ray.tune.search import BasicVariantGenerator
 
     if scheduler not in SCHEDULERS:
         raise LabError(f"lab search: `scheduler` must be one of {', '.join(SCHEDULERS)}. Received: {scheduler!r}.")
@@ -330,43 +400,36 @@ def search(
     folder = Path(out).resolve()
     store = Store(folder)
     store.clean_temporary()
-    experiment = f"{scheduler}-{_dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"
+    study_doc = {k: v for k, v in study.to_dict().items() if k != "source"}
+    fingerprint = run_key({"study": study_doc, "trials": count, "scheduler": scheduler, "seed": seed})
+    resumed = _unfinished(folder, fingerprint)
+    experiment = resumed or f"{scheduler}-{_dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"
     facts = {"engine": ENGINE, "scheduler": scheduler, "experiment": experiment, "metric": config.metric, "mode": mode}
+    about = {**facts, "study_name": study.name, "trials": count, "direction": config.direction}
+    about.update(sampler=config.sampler, fingerprint=fingerprint, finished=False)
     store.write_study({"study": study.to_dict(), "search": True, "keys": []})
-    write_json_atomic(
-        folder / "search.json",
-        {**facts, "study_name": study.name, "trials": count, "direction": config.direction, "sampler": config.sampler},
-    )
+    write_json_atomic(folder / "search.json", about)
     space, samples = _space(study, count)
     start = time.perf_counter()
     started = _start_ray(workers, address)
+    trainable = tune.with_resources(tune.with_parameters(_trial, study=study), {"cpu": 1})
     try:
-        tuner = tune.Tuner(
-            tune.with_resources(tune.with_parameters(_trial, study=study), {"cpu": 1}),
-            param_space=space,
-            tune_config=tune.TuneConfig(
-                metric=config.metric,
-                mode=mode,
-                scheduler=_scheduler(study, scheduler),
-                search_alg=BasicVariantGenerator(random_state=seed),
-                num_samples=samples,
-                reuse_actors=True,
-                trial_dirname_creator=_trial_folder,
-            ),
-            run_config=tune.RunConfig(
-                name=experiment,
-                storage_path=str(folder / "ray-tune"),
-                verbose=0,
-                checkpoint_config=tune.CheckpointConfig(num_to_keep=4),
-                failure_config=tune.FailureConfig(max_failures=2),
-                callbacks=[_echo_callback(study, echo)] if echo is not None else None,
-            ),
-        )
+        if resumed is not None:  # Tune's saved state: finished trials stay, the others go on from their checkpoints
+            tuner = tune.Tuner.restore(
+                str(folder / "ray-tune" / experiment), trainable, resume_unfinished=True, resume_errored=True
+            )
+        else:
+            tuner = _tuner(study, trainable, space, samples, scheduler, seed, folder, experiment, echo)
         with _quiet_tune():
             grid = tuner.fit()
     finally:
         if started:
             ray.shutdown()
+    if _interrupted(folder / "ray-tune" / experiment):
+        raise LabError(
+            f"lab search: interrupted; Ray Tune kept its state in {folder / 'ray-tune' / experiment}: "
+            "run the same search again to go on from there."
+        )
     summary = TuneSummary(experiment=experiment, scheduler=scheduler, trials=len(grid), pruned=0)
     best: tuple[float, dict[str, Any]] | None = None
     for number in range(len(grid)):
@@ -406,6 +469,7 @@ def search(
             best = (value, params)
     if best is not None:
         summary.best_value, summary.best_params = best
+    write_json_atomic(folder / "search.json", {**about, "finished": True})
     summary.seconds = time.perf_counter() - start
     return summary
 
