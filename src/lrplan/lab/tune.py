@@ -534,7 +534,15 @@ def export_pbt(folder: str | Path) -> tuple[lrplan.Schedule, list[dict[str, Any]
 
 
 def schedule_text(schedule: lrplan.Schedule, fmt: str) -> str:
-    """``schedule`` as a spec (``fmt="spec"``) or as the JSON of :func:`lrplan.to_config` (``"json"``)."""
+    """``schedule`` as a spec (``fmt="spec"``) or as the JSON of :func:`lrplan.to_config` (``"json"``).
+
+    Example:
+        >>> import lrplan
+        >>> print(schedule_text(lrplan.shift(lrplan.constant(0.1), steps=-40), "spec"), end="")
+        shift(constant(0.1), steps=-40)
+        >>> lrplan.from_config(json.loads(schedule_text(lrplan.constant(0.1), "json")))
+        constant(0.1)
+    """
     if fmt == "spec":
         return str(schedule) + "\n"
     if fmt == "json":
