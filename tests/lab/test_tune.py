@@ -193,6 +193,15 @@ def test_export_pbt_command_writes_the_spec_or_the_config(pbt_folder: Path, tmp_
     assert result.exit_code == 0, result.output
     assert lrplan.from_config(json.loads(target.read_text())) == schedule
     assert f"-> {target}" in result.stderr
+    # `lab run` with the exported spec and --lr 1 trains the winner's configuration with the same LRs
+    _, (winner,) = export_pbt(pbt_folder)
+    spec = CliRunner().invoke(app, ["export-pbt", str(pbt_folder)]).stdout.strip()
+    argv = ["run", "--task", "digits-logreg", "--optimizer", "sgd", "--schedule", spec, "--lr", "1", "--steps", "200"]
+    argv += ["--eval-every", "20", "--backend", "inline", "--out", str(tmp_path / "again"), "--no-report"]
+    result = CliRunner().invoke(app, [*argv, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    (again,) = Store(tmp_path / "again").records()
+    assert again["run"]["schedule"] == spec and again["curves"]["lr"] == winner["curves"]["lr"]
 
 
 def test_export_pbt_without_a_pbt_search_says_so(tmp_path: Path) -> None:
