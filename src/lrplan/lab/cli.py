@@ -176,7 +176,12 @@ def search(
         Path | None, typer.Option("--out", "-o", help="Results folder (default: lab-results/<study name>).")
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", help="Worker processes, each running trials of the same search.")
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            help="Worker processes running trials of the same search (ray-tune: trials at once, the local Ray's CPUs).",
+        ),
     ] = 1,
     storage: Annotated[
         str | None,
