@@ -441,7 +441,11 @@ def _work(study: Study, out: Path, storage_url: str | None, seed: int | None, ec
     ran = 0
     try:
         with _quiet_optuna():
-            ost = _optuna_study(study, open_storage(out, storage_url), seed)
+            storage = open_storage(out, storage_url)
+            if seed is not None:  # continuing a search: a seed that does not draw the first trials again
+                existing = len(_optuna_study(study, storage, None).get_trials(deepcopy=False))
+                seed = (seed + 1_000_003 * existing) % 2**32
+            ost = _optuna_study(study, storage, seed)
             objective_fn = _Objective(study, store, worker, echo)
             while True:
                 gate.acquire()
@@ -505,7 +509,8 @@ def run_search(
         workers: worker processes (spawn), one torch thread each; 1 runs in this process.
         trials: overrides ``search.trials``.
         storage: a database URL shared by several machines; default: ``out/search.journal``.
-        seed: the sampler's seed (worker ``i`` uses ``seed + i``).
+        seed: the sampler's seed (worker ``i`` uses ``seed + i``; a search continued with ``n`` trials
+            already in its storage uses ``seed + 1000003 * n``, so it does not draw the same trials again).
         engine: ``"optuna"`` or ``"ray-tune"`` (:mod:`lrplan.lab.tune`, when installed).
         echo: where one line per trial goes (default: nowhere).
     """
