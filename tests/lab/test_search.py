@@ -217,3 +217,27 @@ def test_a_search_survives_sigkill_of_a_worker(tmp_path):
     retries = [t for t in finished if t.user_attrs.get("retried_from") == killed]
     assert len(retries) == 1 and retries[0].params == lost.params
     assert f"trial {killed} lost its worker" in out_b + out_c
+
+
+@pytest.mark.slow
+def test_pruning_saves_40_percent_of_a_peak_lr_search_and_finds_the_same_lr(tmp_path):
+    """The built-in digits-lr search (24 log-spaced peak LRs, Hyperband), against the same grid unpruned.
+
+    Training is deterministic per configuration and the grid sampler's order is seeded, so the figures
+    are fixed: benchmarks/search_pruning.py prints them for several orders and pruners (docs/lab.md).
+    """
+    from lrplan.lab.search_examples import EXAMPLES
+
+    results = {}
+    for pruner in ("none", "hyperband"):
+        data = json.loads(json.dumps(EXAMPLES["digits-lr"]))
+        data["search"]["pruner"] = pruner
+        summary = run_search(study_from_dict(data), tmp_path / pruner, seed=0)
+        steps = sum(f["steps"] for f in trial_files(tmp_path / pruner))
+        results[pruner] = (steps, summary.best_params["lr"], summary.pruned)
+    grid = list(study_from_dict(EXAMPLES["digits-lr"]).search.space["lr"].values)
+    (full, best_full, none_pruned), (pruned, best_pruned, n_pruned) = results["none"], results["hyperband"]
+    assert (full, none_pruned) == (24 * 400, 0)
+    assert n_pruned > 0
+    assert 1 - pruned / full >= 0.40, results
+    assert abs(grid.index(best_pruned) - grid.index(best_full)) <= 1, results

@@ -2,7 +2,7 @@
 
 * ``tiny``: four peak LRs of a logistic regression on digits, 40 updates each (a few seconds).
 * ``digits-lr``: the peak LR of an MLP on digits trained with Adam under a cosine schedule: 24
-  log-spaced values from 1e-4 to 1 (a grid), 400 updates each, evaluated every 25, ASHA pruning
+  log-spaced values from 1e-4 to 1 (a grid), 400 updates each, evaluated every 25, Hyperband pruning
   (``benchmarks/search_pruning.py`` runs it with and without pruning).
 * ``digits-shape``: peak LR, schedule family (cosine or WSD), WSD cooldown fraction and shape,
   cosine floor, warmup and weight decay, 24 trials of TPE with median pruning.
@@ -11,7 +11,7 @@ Example:
     >>> from lrplan.lab.search_examples import example
     >>> st = example("digits-lr")
     >>> st.search.trials, st.search.pruner, st.search.space["lr"].values[:3]
-    (24, 'asha', (0.0001, 0.00014925, 0.000222754))
+    (24, 'hyperband', (0.0001, 0.00014925, 0.000222754))
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "schedules": [{"spec": COSINE, "label": "cosine"}],
         "search": {
             "sampler": "grid",
-            "pruner": "asha",
+            "pruner": "hyperband",
             "space": {"lr": {"low": 1.0e-4, "high": 1.0, "log": True, "num": 24}},
         },
     },
