@@ -209,7 +209,7 @@ def test_a_search_survives_sigkill_of_a_worker(tmp_path):
     c = _lrplan(str(path), "--out", str(out))  # the restart: finds the search finished (or finishes it)
     out_c = c.communicate(timeout=120)[0]
     assert c.returncode == 0, out_c
-    assert f"{trials} trials complete" in out_c
+    assert f"trials: {trials} complete" in out_c
     finished = check_folder(out, "kill", trials)
     ost = load(out, "kill")
     lost = ost.trials[killed]
@@ -241,3 +241,34 @@ def test_pruning_saves_40_percent_of_a_peak_lr_search_and_finds_the_same_lr(tmp_
     assert n_pruned > 0
     assert 1 - pruned / full >= 0.40, results
     assert abs(grid.index(best_pruned) - grid.index(best_full)) <= 1, results
+
+
+def test_the_report_of_a_search_has_a_search_section(tmp_path):
+    from lrplan.lab.report import write_report
+    from lrplan.lab.search_examples import example
+
+    out = tmp_path / "r"
+    summary = run_search(example("tiny"), out, seed=0)
+    files = trial_files(out)
+    pruned = [f for f in files if f["state"] == "pruned"]
+    assert (summary.complete, summary.pruned) == (len(files) - len(pruned), len(pruned)) and pruned
+    html = write_report(out, warn=lambda m: None).read_text()
+    section = html[html.index("<h2>Search</h2>") : html.index('data-figure="search"')]
+    assert "6 trials (optuna, sampler grid, pruner asha):" in section
+    trained = sum(f["steps"] for f in pruned)
+    assert (
+        f"{len(pruned)} of 6 trials stopped early: they trained {trained} of their {40 * len(pruned)} updates"
+        in section
+    )
+    total = sum(f["steps"] for f in files)
+    assert f"the search trained {total} updates where training every trial to the end takes 240" in section
+    best = max((f for f in files if f["state"] == "complete"), key=lambda f: f["value"])
+    first_row = section[section.index('<tr class="best">') :].split("</tr>")[0]
+    assert f"<code>lr={best['params']['lr']:.4g}</code>" in first_row and f"{best['value']:.4f}" in first_row
+    assert section.count("<tr") == 1 + summary.complete  # header + one row per complete trial
+    if summary.complete < 2:
+        assert f"needs at least 2 complete trials ({summary.complete} so far)." in section
+    else:
+        assert "<code>lr</code> 1.00" in section
+    assert 'data-figure="search"' in html
+    assert f"{len(files)} runs" in html  # every trial's record is in the main report too
