@@ -272,3 +272,16 @@ def test_the_report_of_a_search_has_a_search_section(tmp_path):
         assert "<code>lr</code> 1.00" in section
     assert 'data-figure="search"' in html
     assert f"{len(files)} runs" in html  # every trial's record is in the main report too
+
+
+def test_lab_search_without_optuna_names_the_search_extra_before_starting_anything(tmp_path):
+    from tests.lab.test_lab_study import BLOCK
+
+    code = BLOCK.format(blocked={"optuna"})
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "search", "tiny", "--out", str(out)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "error: the lab needs optuna, which is not installed: pip install 'lrplan[search]'\n"
+    assert result.stdout == "" and not out.exists() and os.listdir(tmp_path) == []

@@ -520,6 +520,12 @@ def run_search(
     if trials is not None:
         if not (isinstance(trials, int) and trials >= 1):
             raise LabError(f"lab search: `trials` must be an integer >= 1. Received: trials={trials!r}.")
+        grid = search.grid() if search.sampler == "grid" else None
+        size = math.prod(len(v) for v in grid.values()) if grid is not None else None
+        if size is not None and trials > size:
+            raise LabError(
+                f"lab search: the grid has {size} points; `trials` must be at most {size}. Received: trials={trials}."
+            )
         search = replace(search, trials=trials)
         study = replace(study, search=search)
     if not (isinstance(workers, int) and workers >= 1):

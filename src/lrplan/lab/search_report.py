@@ -42,7 +42,7 @@ _TEMPLATE = """
 <td class="num">{{ row.value }}</td><td class="num">{{ row.steps }}</td><td>{{ row.status }}</td></tr>
 {% endfor %}</table>
 <p><b>Parameter importance.</b> {% if importance %}{% for name, value in importance %}<code>{{ name }}</code> {{ value }}{% if not loop.last %}, {% endif %}{% endfor %}
-<span class="muted">(Optuna's fANOVA over the complete trials; a share of the variance of the metric)</span>{% else %}{{ importance_note }}{% endif %}</p>
+<span class="muted">(Optuna's <code>get_param_importances</code> over the complete trials; shares summing to 1)</span>{% else %}{{ importance_note }}{% endif %}</p>
 <p><b>Pruned.</b> {{ pruned }} of {{ n }} trials stopped early: they trained {{ pruned_steps }} of their {{ pruned_budget }} updates;
 the search trained {{ steps }} updates where training every trial to the end takes {{ budget }} ({{ saved }} saved).</p>
 {% if image %}<img data-figure="search" src="data:image/png;base64,{{ image }}" alt="{{ metric }} of each trial against {{ xlabel }}">{% endif %}
