@@ -150,6 +150,13 @@ def test_bad_options_are_refused(tmp_path):
         run_search(st, tmp_path, engine="ray-tune")
 
 
+def test_a_database_password_is_never_written_down():
+    from lrplan.lab.search import _redact
+
+    assert _redact("postgresql://ann:s3cret@db.example:5432/lab") == "postgresql://ann:***@db.example:5432/lab"
+    assert _redact("sqlite:////tmp/search.db") == "sqlite:////tmp/search.db"
+
+
 def test_a_database_url_is_a_shared_storage(tmp_path):
     out = tmp_path / "r"
     url = f"sqlite:///{tmp_path / 'search.db'}"

@@ -487,7 +487,8 @@ class SearchSummary:
     best_params: dict[str, Any] | None
     best_value: float | None
     seconds: float
-    ran: int = 0
+    ran: int | None = None
+    """Trials this call ran (None with several worker processes: each counts its own)."""
 
 
 def run_search(
@@ -578,11 +579,11 @@ def run_search(
             raise LabError(
                 f"lab search: {len(bad)} of {workers} workers failed (exit codes {bad}); run it again to resume."
             )
-        ran = -1
+        ran = None
     return _summary(study, root, storage, time.perf_counter() - start, ran)
 
 
-def _summary(study: Study, root: Path, storage: str | None, seconds: float, ran: int) -> SearchSummary:
+def _summary(study: Study, root: Path, storage: str | None, seconds: float, ran: int | None) -> SearchSummary:
     from optuna.trial import TrialState
 
     with _quiet_optuna():
