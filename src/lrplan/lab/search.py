@@ -30,8 +30,9 @@ trial: its runs end with ``status: "pruned"`` (records written) and the trial is
 diverges ends its trial the same way (the trial file says ``"status": "diverged"``).
 
 **Trial files.** Each finished trial also writes ``DIR/trials/<number>.json`` (engine, number, params,
-state ``complete``/``pruned``, status, value, updates trained, run keys, the reported values) that the
-report's search section reads; ``DIR/search.json`` describes the search.
+state ``complete``/``pruned``, status, value, updates trained, run keys, the reported values; written by
+:func:`lrplan.lab.space.write_trial`, whatever the engine) that the report's search section reads;
+``DIR/search.json`` describes the search.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from .backends import _watch_parent
 from .errors import LabError
 from .params import Param
 from .run import Trainer
-from .space import objective, sample, search_of, trial_runs
+from .space import objective, sample, search_of, trial_runs, write_trial
 from .store import Store, write_json_atomic
 from .study import Study
 
@@ -244,27 +245,24 @@ class _Objective:
         trial.set_user_attr("keys", keys)
         outcome = self._train(trial, runs, keys)
         status, value, steps, reported = outcome
-        state = "complete" if status == "ok" else "pruned"
-        doc = {
-            "engine": "optuna",
-            "number": trial.number,
-            "params": params,
-            "state": state,
-            "status": status,
-            "value": value,
-            "metric": search_of(self.study).metric,
-            "steps": steps,
-            "max_steps": self.study.steps * len(runs),
-            "keys": keys,
-            "reported": [[s, v] for s, v in reported],
-            "retried_from": retried,
-            "worker": self.worker,
-        }
+        doc = write_trial(
+            self.store.root,
+            self.study,
+            engine="optuna",
+            number=trial.number,
+            params=params,
+            status=status,
+            value=value,
+            steps=steps,
+            keys=keys,
+            reported=reported,
+            retried_from=retried,
+            worker=self.worker,
+        )
         trial.set_user_attr("steps", steps)
         trial.set_user_attr("status", status)
-        write_json_atomic(self.store.root / "trials" / f"{trial.number:06d}.json", doc)
         shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-        if state == "pruned":
+        if doc["state"] == "pruned":
             self.echo(f"trial {trial.number}: {shown} -> {status} after {steps} updates")
             raise optuna.TrialPruned()
         self.echo(f"trial {trial.number}: {shown} -> {doc['metric']} {value:.4g} ({steps} updates)")
