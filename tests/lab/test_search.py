@@ -292,3 +292,32 @@ def test_lab_search_without_optuna_names_the_search_extra_before_starting_anythi
     assert result.returncode == 2, result.stderr
     assert result.stderr == "error: the lab needs optuna, which is not installed: pip install 'lrplan[search]'\n"
     assert result.stdout == "" and not out.exists() and os.listdir(tmp_path) == []
+
+
+def test_importance_leaves_out_conditional_parameters_and_needs_two_complete_trials(tmp_path):
+    from lrplan.lab.search_report import search_section
+    from lrplan.lab.space import write_trial
+
+    d = study_dict()
+    d["schedules"] = [
+        {"spec": "cosine(init_value=1.0, decay_steps={steps}, end_value={floor})", "label": "cosine"},
+        {"spec": "constant(1.0)", "label": "constant"},
+    ]
+    d["search"]["space"] |= {"schedule": {"values": ["cosine", "constant"]}, "floor": {"low": 0.0, "high": 0.1}}
+    st = study_from_dict(d)
+    Store(tmp_path).write_study({"study": st.to_dict(), "search": True, "keys": []})
+    trials = [
+        ({"schedule": "cosine", "lr": 0.1, "floor": 0.05}, 0.9),
+        ({"schedule": "constant", "lr": 0.5}, 0.7),
+        ({"schedule": "cosine", "lr": 0.3, "floor": 0.01}, 0.8),
+    ]
+    for n, (params, value) in enumerate(trials[:1]):
+        write_trial(tmp_path, st, engine="optuna", number=n, params=params, status="ok", value=value, steps=40,
+                    keys=[f"k{n}"], reported=[(40, value)])  # fmt: skip
+    assert "needs at least 2 complete trials (1 so far)." in search_section(tmp_path)
+    for n, (params, value) in enumerate(trials[1:], start=1):
+        write_trial(tmp_path, st, engine="optuna", number=n, params=params, status="ok", value=value, steps=40,
+                    keys=[f"k{n}"], reported=[(40, value)])  # fmt: skip
+    html = search_section(tmp_path)
+    shown = html[html.index("Parameter importance") : html.index("<span")]
+    assert "<code>lr</code>" in shown and "<code>schedule</code>" in shown and "floor" not in shown

@@ -3,8 +3,8 @@
 A results folder written by ``lrplan lab search`` holds ``search.json`` and one file per finished trial,
 ``trials/<number>.json`` (see :mod:`lrplan.lab.search`; any engine writes the same files). The section
 lists the best complete trials (rank, parameters, metric, updates trained, status), the importance
-of each parameter (Optuna's ``get_param_importances`` on the complete trials, when there are at least
-two and Optuna is installed), how many trials were pruned and how many updates that saved against
+of each parameter sampled in every complete trial (Optuna's ``get_param_importances``, when there are
+at least two complete trials and Optuna is installed), how many trials were pruned and how many updates that saved against
 training every trial to the end, and a figure of the metric against the peak LR (or against the trial
 number when the LR is not searched), pruned trials marked at their last reported value.
 
@@ -42,7 +42,7 @@ _TEMPLATE = """
 <td class="num">{{ row.value }}</td><td class="num">{{ row.steps }}</td><td>{{ row.status }}</td></tr>
 {% endfor %}</table>
 <p><b>Parameter importance.</b> {% if importance %}{% for name, value in importance %}<code>{{ name }}</code> {{ value }}{% if not loop.last %}, {% endif %}{% endfor %}
-<span class="muted">(Optuna's <code>get_param_importances</code> over the complete trials; shares summing to 1)</span>{% else %}{{ importance_note }}{% endif %}</p>
+<span class="muted">(Optuna's <code>get_param_importances</code> over the complete trials, for the parameters sampled in all of them; shares summing to 1)</span>{% else %}{{ importance_note }}{% endif %}</p>
 <p><b>Pruned.</b> {{ pruned }} of {{ n }} trials stopped early: they trained {{ pruned_steps }} of their {{ pruned_budget }} updates;
 the search trained {{ steps }} updates where training every trial to the end takes {{ budget }} ({{ saved }} saved).</p>
 {% if image %}<img data-figure="search" src="data:image/png;base64,{{ image }}" alt="{{ metric }} of each trial against {{ xlabel }}">{% endif %}
@@ -106,12 +106,13 @@ def _importance(trials: list[dict[str, Any]], space: dict[str, Param], maximize:
                 params=params, distributions={k: dist(space[k]) for k in params}, value=float(t["value"])
             )
         )
-    try:
-        got = optuna.importance.get_param_importances(study)
+    common = sorted(set.intersection(*(set(t["params"]) for t in complete)) & set(space))
+    if not common:
+        return [], "no parameter was sampled in every complete trial."
+    try:  # a conditional parameter (sampled only with one schedule) is left out: it has no value elsewhere
+        got = optuna.importance.get_param_importances(study, params=common)
     except (ValueError, RuntimeError) as exc:
         return [], f"could not be computed ({exc})."
-    if not got:
-        return [], "no parameter was sampled in every complete trial."
     return [(name, f"{value:.2f}") for name, value in got.items()], ""
 
 
