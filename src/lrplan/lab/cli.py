@@ -209,7 +209,7 @@ def search(
         if engine == "optuna":
             best = "" if summary.best_params is None else f"; best {summary.best_value:.4g} at {summary.best_params}"
             typer.echo(
-                f"{summary.complete} trials complete, {summary.pruned} pruned, {summary.failed} failed"
+                f"trials: {summary.complete} complete, {summary.pruned} pruned, {summary.failed} failed"
                 f"{best}, in {summary.seconds:.1f} s -> {folder}"
             )
         if report:
