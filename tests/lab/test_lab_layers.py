@@ -8,7 +8,19 @@ import pytest
 LAB = Path(__file__).resolve().parents[2] / "src" / "lrplan" / "lab"
 MODULES = sorted(LAB.rglob("*.py"))
 # what a function may import late: a heavy or optional dependency (or a lab module that imports torch)
-DEFERRED = {"torch", "ray", "sklearn", "matplotlib", "jinja2", "yaml", "tomllib", "rich", "schedulefree", "optuna"}
+DEFERRED = {
+    "torch",
+    "ray",
+    "sklearn",
+    "matplotlib",
+    "jinja2",
+    "yaml",
+    "tomllib",
+    "rich",
+    "schedulefree",
+    "optuna",
+    "markupsafe",
+}
 DEFERRED_LRPLAN = {"lrplan.torch", "lrplan.lab._models"}
 
 

@@ -135,9 +135,10 @@ def test_asha_stops_trials_early_and_a_search_interrupted_goes_on_where_it_stopp
     pruned = [r for r in records if r["status"] == "pruned"]
     assert pruned and summary.pruned == len(pruned)
     assert json.loads((tmp_path / "search.json").read_text())["finished"] is True
-    trial_files = sorted((tmp_path / "trials").glob("ray-asha-*.json"))
-    assert len(trial_files) == 8
-    states = [json.loads(f.read_text())["state"] for f in trial_files]
+    trial_files = [json.loads(f.read_text()) for f in sorted((tmp_path / "trials").glob("*.json"))]
+    assert [t["number"] for t in trial_files] == list(range(8)) and {t["engine"] for t in trial_files} == {"ray-tune"}
+    assert sorted(k for t in trial_files for k in t["keys"]) == sorted(summary.keys)
+    states = [t["state"] for t in trial_files]
     assert states.count("pruned") == len(pruned) and states.count("complete") == 8 - len(pruned)
     best = max((r for r in records if r["status"] == "ok"), key=lambda r: r["final"]["accuracy"])
     assert summary.best_params == {"lr": best["run"]["lr"]}
@@ -357,8 +358,8 @@ def test_a_conditional_space_is_sampled_whole_and_each_trial_uses_what_its_choic
     from lrplan.lab.tune import _params, _space
 
     study = example("digits-shape")
-    space, samples = _space(study, 24)
-    assert samples == 24 and set(space) == set(study.search.space)
+    space, points = _space(study, 24, 0)
+    assert points == [] and set(space) == set(study.search.space)
     rng = np.random.default_rng(1)
     families = set()
     for _ in range(40):
@@ -372,12 +373,17 @@ def test_a_conditional_space_is_sampled_whole_and_each_trial_uses_what_its_choic
     assert families == {"cosine", "wsd"}
 
 
-def test_a_grid_is_walked_once_per_block_of_trials() -> None:
+def test_a_grid_gives_each_point_once_or_a_seeded_choice_of_them() -> None:
     pytest.importorskip("ray.tune")
     from lrplan.lab.search_examples import example
     from lrplan.lab.tune import _space
 
-    study = example("tiny")  # lr: a grid of 4 values
-    space, samples = _space(study, 4)
-    assert space == {"lr": {"grid_search": [0.01, 0.0464159, 0.215443, 1.0]}} and samples == 1
-    assert _space(study, 9)[1] == 3
+    study = example("tiny")  # lr: a grid of log-spaced values
+    lrs = list(study.search.space["lr"].values)
+    assert len(lrs) == 6
+    space, points = _space(study, 6, None)
+    assert space["lr"].categories == lrs and points == [{"lr": lr} for lr in lrs]
+    some = _space(study, 2, 7)[1]
+    assert len(some) == 2 and len({p["lr"] for p in some}) == 2 and some == _space(study, 2, 7)[1]
+    assert {p["lr"] for p in some} <= set(lrs)
+    assert _space(example("digits-shape"), 24, 0)[1] == []  # sampled, not a grid

@@ -11,6 +11,9 @@ execute: this process, local processes, Ray), :mod:`~lrplan.lab.sweep` (a study 
 folder), :mod:`~lrplan.lab.store` (one JSON record per run, written atomically),
 :mod:`~lrplan.lab.studies` (built-in studies and the claims they check, one module each),
 :mod:`~lrplan.lab.report` (HTML report) and :mod:`~lrplan.lab.cli` (the ``lrplan lab`` commands).
+Searches: :mod:`~lrplan.lab.params` (the ``search:`` section of a study), :mod:`~lrplan.lab.space`
+(the trials of a search, for any engine), :mod:`~lrplan.lab.search` (``lrplan lab search`` on Optuna),
+:mod:`~lrplan.lab.search_examples` (built-in searches) and :mod:`~lrplan.lab.search_report`.
 Imports go one way: ``study`` <- ``run`` <- ``backends`` <- ``sweep`` <- ``studies`` <- ``report``
 <- ``cli``.
 

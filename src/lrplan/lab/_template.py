@@ -41,6 +41,7 @@ REPORT_TEMPLATE = """<!doctype html>
 </table>
 <p><b>Regime.</b> {{ regime }}</p>
 {% endif %}
+{{ search }}
 {% for section in sections %}
 <h2>{{ section.title }}</h2>
 <img data-figure="{{ section.figure }}" src="data:image/png;base64,{{ section.image }}" alt="learning rate, loss and {{ section.metric }} curves for {{ section.title }}">

@@ -249,7 +249,7 @@ def search(
             )
         else:
             typer.echo(
-                f"{summary.complete} trials complete, {summary.pruned} pruned, {summary.failed} failed"
+                f"trials: {summary.complete} complete, {summary.pruned} pruned, {summary.failed} failed"
                 f"{best}, in {summary.seconds:.1f} s -> {folder}"
             )
         if report:

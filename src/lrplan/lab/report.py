@@ -7,7 +7,8 @@ figure per task (matplotlib, Agg backend), each ``<img>`` named by a ``data-figu
 loss and the task's metric against the step, as the mean over seeds with a band of one standard
 deviation, one column per optimizer. The table gives the final metric, validation and training loss
 (mean ± std over seeds) and the steps needed to reach the task's target (mean over the seeds that
-reached it). For built-in studies it lists each claim, whether the run met it, and the regime.
+reached it). For built-in studies it lists each claim, whether the run met it, and the regime; for a
+search, the search section of :mod:`lrplan.lab.search_report`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from . import tasks as _tasks
 from ._template import REPORT_TEMPLATE
 from .errors import LabError
+from .search_report import search_section
 from .store import Store
 from .studies import Claim, get_builtin
 from .summary import GroupKey, group, mean_std, steps_to_target
@@ -203,6 +205,7 @@ def write_report(
         LabError: the folder holds no usable records.
     """
     import jinja2
+    from markupsafe import Markup
 
     base = Path(root)
     notes: list[str] = []
@@ -307,6 +310,7 @@ def write_report(
         task_info=" | ".join(sorted(infos)),
         study_json=json.dumps(manifest or {}, indent=1)[:20000],
         notes=notes,
+        search=Markup(search_section(base) or ""),  # HTML rendered (autoescaped) by search_report
     )
     target_path.write_text(page, encoding="utf-8")
     return target_path

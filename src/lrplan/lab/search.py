@@ -30,8 +30,9 @@ trial: its runs end with ``status: "pruned"`` (records written) and the trial is
 diverges ends its trial the same way (the trial file says ``"status": "diverged"``).
 
 **Trial files.** Each finished trial also writes ``DIR/trials/<number>.json`` (engine, number, params,
-state ``complete``/``pruned``, status, value, updates trained, run keys, the reported values) that the
-report's search section reads; ``DIR/search.json`` describes the search.
+state ``complete``/``pruned``, status, value, updates trained, run keys, the reported values; written by
+:func:`lrplan.lab.space.write_trial`, whatever the engine) that the report's search section reads;
+``DIR/search.json`` describes the search.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from .backends import _watch_parent
 from .errors import LabError
 from .params import Param
 from .run import Trainer
-from .space import objective, sample, search_of, trial_runs
+from .space import objective, sample, search_of, trial_runs, write_trial
 from .store import Store, write_json_atomic
 from .study import Study
 from .tune import TuneSummary
@@ -246,27 +247,24 @@ class _Objective:
         trial.set_user_attr("keys", keys)
         outcome = self._train(trial, runs, keys)
         status, value, steps, reported = outcome
-        state = "complete" if status == "ok" else "pruned"
-        doc = {
-            "engine": "optuna",
-            "number": trial.number,
-            "params": params,
-            "state": state,
-            "status": status,
-            "value": value,
-            "metric": search_of(self.study).metric,
-            "steps": steps,
-            "max_steps": self.study.steps * len(runs),
-            "keys": keys,
-            "reported": [[s, v] for s, v in reported],
-            "retried_from": retried,
-            "worker": self.worker,
-        }
+        doc = write_trial(
+            self.store.root,
+            self.study,
+            engine="optuna",
+            number=trial.number,
+            params=params,
+            status=status,
+            value=value,
+            steps=steps,
+            keys=keys,
+            reported=reported,
+            retried_from=retried,
+            worker=self.worker,
+        )
         trial.set_user_attr("steps", steps)
         trial.set_user_attr("status", status)
-        write_json_atomic(self.store.root / "trials" / f"{trial.number:06d}.json", doc)
         shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-        if state == "pruned":
+        if doc["state"] == "pruned":
             self.echo(f"trial {trial.number}: {shown} -> {status} after {steps} updates")
             raise optuna.TrialPruned()
         self.echo(f"trial {trial.number}: {shown} -> {doc['metric']} {value:.4g} ({steps} updates)")
@@ -443,7 +441,11 @@ def _work(study: Study, out: Path, storage_url: str | None, seed: int | None, ec
     ran = 0
     try:
         with _quiet_optuna():
-            ost = _optuna_study(study, open_storage(out, storage_url), seed)
+            storage = open_storage(out, storage_url)
+            if seed is not None:  # continuing a search: a seed that does not draw the first trials again
+                existing = len(_optuna_study(study, storage, None).get_trials(deepcopy=False))
+                seed = (seed + 1_000_003 * existing) % 2**32
+            ost = _optuna_study(study, storage, seed)
             objective_fn = _Objective(study, store, worker, echo)
             while True:
                 gate.acquire()
@@ -485,7 +487,8 @@ class SearchSummary:
     best_params: dict[str, Any] | None
     best_value: float | None
     seconds: float
-    ran: int = 0
+    ran: int | None = None
+    """Trials this call ran (None with several worker processes: each counts its own)."""
 
 
 def run_search(
@@ -509,7 +512,8 @@ def run_search(
         workers: worker processes (spawn), one torch thread each; 1 runs in this process.
         trials: overrides ``search.trials``.
         storage: a database URL shared by several machines; default: ``out/search.journal``.
-        seed: the sampler's seed (worker ``i`` uses ``seed + i``).
+        seed: the sampler's seed (worker ``i`` uses ``seed + i``; a search continued with ``n`` trials
+            already in its storage uses ``seed + 1000003 * n``, so it does not draw the same trials again).
         engine: ``"optuna"`` or ``"ray-tune"`` (:func:`lrplan.lab.tune.search`, which returns a
             :class:`~lrplan.lab.tune.TuneSummary`).
         echo: where one line per trial goes (default: nowhere).
@@ -522,6 +526,12 @@ def run_search(
     if trials is not None:
         if not (isinstance(trials, int) and trials >= 1):
             raise LabError(f"lab search: `trials` must be an integer >= 1. Received: trials={trials!r}.")
+        grid = search.grid() if search.sampler == "grid" else None
+        size = math.prod(len(v) for v in grid.values()) if grid is not None else None
+        if size is not None and trials > size:
+            raise LabError(
+                f"lab search: the grid has {size} points; `trials` must be at most {size}. Received: trials={trials}."
+            )
         search = replace(search, trials=trials)
         study = replace(study, search=search)
     if not (isinstance(workers, int) and workers >= 1):
@@ -575,11 +585,11 @@ def run_search(
             raise LabError(
                 f"lab search: {len(bad)} of {workers} workers failed (exit codes {bad}); run it again to resume."
             )
-        ran = -1
+        ran = None
     return _summary(study, root, storage, time.perf_counter() - start, ran)
 
 
-def _summary(study: Study, root: Path, storage: str | None, seconds: float, ran: int) -> SearchSummary:
+def _summary(study: Study, root: Path, storage: str | None, seconds: float, ran: int | None) -> SearchSummary:
     from optuna.trial import TrialState
 
     with _quiet_optuna():

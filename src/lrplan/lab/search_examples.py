@@ -1,8 +1,8 @@
 """Built-in search studies: ``lrplan lab search NAME`` runs one without a study file.
 
-* ``tiny``: four peak LRs of a logistic regression on digits, 40 updates each (a few seconds).
+* ``tiny``: six peak LRs of a logistic regression on digits, 40 updates each, ASHA pruning (seconds).
 * ``digits-lr``: the peak LR of an MLP on digits trained with Adam under a cosine schedule: 24
-  log-spaced values from 1e-4 to 1 (a grid), 400 updates each, evaluated every 25, ASHA pruning
+  log-spaced values from 1e-4 to 1 (a grid), 400 updates each, evaluated every 25, Hyperband pruning
   (``benchmarks/search_pruning.py`` runs it with and without pruning).
 * ``digits-shape``: peak LR, schedule family (cosine or WSD), WSD cooldown fraction and shape,
   cosine floor, warmup and weight decay, 24 trials of TPE with median pruning.
@@ -11,7 +11,7 @@ Example:
     >>> from lrplan.lab.search_examples import example
     >>> st = example("digits-lr")
     >>> st.search.trials, st.search.pruner, st.search.space["lr"].values[:3]
-    (24, 'asha', (0.0001, 0.00014925, 0.000222754))
+    (24, 'hyperband', (0.0001, 0.00014925, 0.000222754))
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ COSINE = "cosine(init_value=1.0, decay_steps={steps})"
 EXAMPLES: dict[str, dict[str, Any]] = {
     "tiny": {
         "name": "tiny-search",
-        "description": "Four peak LRs of a logistic regression on digits (a search that takes seconds).",
+        "description": "Six peak LRs of a logistic regression on digits (a search that takes seconds).",
         "steps": 40,
         "eval_every": 10,
         "tasks": ["digits-logreg"],
@@ -36,8 +36,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "schedules": [{"spec": COSINE, "label": "cosine"}],
         "search": {
             "sampler": "grid",
-            "pruner": "median",
-            "space": {"lr": {"low": 0.01, "high": 1.0, "log": True, "num": 4}},
+            "pruner": "asha",
+            "space": {"lr": {"low": 0.01, "high": 3.0, "log": True, "num": 6}},
         },
     },
     "digits-lr": {
@@ -50,7 +50,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "schedules": [{"spec": COSINE, "label": "cosine"}],
         "search": {
             "sampler": "grid",
-            "pruner": "asha",
+            "pruner": "hyperband",
             "space": {"lr": {"low": 1.0e-4, "high": 1.0, "log": True, "num": 24}},
         },
     },

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from lrplan import parse
@@ -40,9 +41,10 @@ from lrplan import parse
 from . import optimizers as _opt
 from .errors import LabError
 from .params import Param, SearchConfig, substitute
+from .store import write_json_atomic
 from .study import RunSpec, Study
 
-__all__ = ["Param", "SearchConfig", "params_used", "sample", "trial_runs", "search_of", "objective"]
+__all__ = ["Param", "SearchConfig", "params_used", "sample", "trial_runs", "search_of", "objective", "write_trial"]
 
 
 def search_of(study: Study) -> SearchConfig:
@@ -148,3 +150,43 @@ def objective(study: Study, records: list[dict[str, Any]]) -> float | None:
             return None
         values.append(float(value))
     return sum(values) / len(values) if values else None
+
+
+def write_trial(
+    root: Path,
+    study: Study,
+    *,
+    engine: str,
+    number: int,
+    params: Mapping[str, Any],
+    status: str,
+    value: float | None,
+    steps: int,
+    keys: list[str],
+    reported: list[tuple[int, float]],
+    retried_from: int | None = None,
+    worker: str | None = None,
+) -> dict[str, Any]:
+    """Write ``root/trials/<number>.json`` (atomically), the file of one finished trial that the report reads.
+
+    ``status`` is ``"ok"`` (state ``complete``), ``"pruned"`` or ``"diverged"`` (state ``pruned``);
+    ``steps`` the updates its runs trained (all seeds); ``reported`` the (updates done, mean metric)
+    pairs the engine saw. Any engine writes the same file.
+    """
+    doc = {
+        "engine": engine,
+        "number": number,
+        "params": dict(params),
+        "state": "complete" if status == "ok" else "pruned",
+        "status": status,
+        "value": value,
+        "metric": search_of(study).metric,
+        "steps": steps,
+        "max_steps": study.steps * len(study.seeds),
+        "keys": keys,
+        "reported": [[s, v] for s, v in reported],
+        "retried_from": retried_from,
+        "worker": worker,
+    }
+    write_json_atomic(Path(root) / "trials" / f"{number:06d}.json", doc)
+    return doc

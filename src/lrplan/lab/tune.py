@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import itertools
 import json
 import logging
 import math
 import os
+import random
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -51,7 +53,7 @@ import lrplan
 
 from .errors import LabError
 from .run import Trainer, schedule_from_segments
-from .space import Param, params_used, search_of, trial_runs
+from .space import Param, params_used, search_of, trial_runs, write_trial
 from .store import Store, write_json_atomic
 from .study import Study, run_key
 
@@ -228,17 +230,19 @@ def _finish(record: dict[str, Any], search: dict[str, Any], params: dict[str, An
     return record
 
 
-def _space(study: Study, count: int) -> tuple[dict[str, Any], int]:
-    """Ray's ``param_space`` and ``num_samples``: every parameter sampled (those a trial's choices do not
-    use are ignored), or, for a ``grid`` sampler, the grid walked ``ceil(trials / grid size)`` times."""
-    from ray import tune
-
+def _space(study: Study, count: int, seed: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Ray's ``param_space`` (every parameter sampled; those a trial's choices do not use are ignored)
+    and the points to evaluate first: for a ``grid`` sampler, ``count`` points of the grid (all of them
+    in order when ``count`` covers it, else a random choice by ``seed``, each point at most once)."""
     config = search_of(study)
+    space = {name: tune_domain(p) for name, p in config.space.items()}
     grid = config.grid() if config.sampler == "grid" else None
-    if grid is not None:
-        size = math.prod(len(values) for values in grid.values())
-        return {name: tune.grid_search(values) for name, values in grid.items()}, max(1, -(-count // size))
-    return {name: tune_domain(p) for name, p in config.space.items()}, count
+    if grid is None:
+        return space, []
+    points = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    if count < len(points):
+        points = random.Random(seed).sample(points, count)
+    return space, (points * -(-count // len(points)))[:count]
 
 
 def _trial_folder(trial: Any) -> str:
@@ -331,6 +335,7 @@ def _tuner(
     study: Study,
     trainable: Any,
     space: dict[str, Any],
+    points: list[dict[str, Any]],
     samples: int,
     scheduler: str,
     seed: int | None,
@@ -349,7 +354,7 @@ def _tuner(
             metric=config.metric,
             mode="max" if config.direction == "maximize" else "min",
             scheduler=_scheduler(study, scheduler),
-            search_alg=BasicVariantGenerator(random_state=seed),
+            search_alg=BasicVariantGenerator(points_to_evaluate=points or None, random_state=seed),
             num_samples=samples,
             reuse_actors=True,
             trial_dirname_creator=_trial_folder,
@@ -406,10 +411,10 @@ def search(
     experiment = resumed or f"{scheduler}-{_dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%S%f')}"
     facts = {"engine": ENGINE, "scheduler": scheduler, "experiment": experiment, "metric": config.metric, "mode": mode}
     about = {**facts, "study_name": study.name, "trials": count, "direction": config.direction}
-    about.update(sampler=config.sampler, fingerprint=fingerprint, finished=False)
+    about.update(sampler=config.sampler, pruner=scheduler, fingerprint=fingerprint, finished=False)
     store.write_study({"study": study.to_dict(), "search": True, "keys": []})
     write_json_atomic(folder / "search.json", about)
-    space, samples = _space(study, count)
+    space, points = _space(study, count, seed)
     start = time.perf_counter()
     started = _start_ray(workers, address)
     trainable = tune.with_resources(tune.with_parameters(_trial, study=study), {"cpu": 1})
@@ -419,7 +424,7 @@ def search(
                 str(folder / "ray-tune" / experiment), trainable, resume_unfinished=True, resume_errored=True
             )
         else:
-            tuner = _tuner(study, trainable, space, samples, scheduler, seed, folder, experiment, echo)
+            tuner = _tuner(study, trainable, space, points, count, scheduler, seed, folder, experiment, echo)
         with _quiet_tune():
             grid = tuner.fit()
     finally:
@@ -432,6 +437,7 @@ def search(
         )
     summary = TuneSummary(experiment=experiment, scheduler=scheduler, trials=len(grid), pruned=0)
     best: tuple[float, dict[str, Any]] | None = None
+    first = _next_trial_number(folder)  # trial files of earlier searches in the folder stay
     for number in range(len(grid)):
         result = grid[number]
         trial = Path(result.path).name  # (PBT hands a clone its donor's last metrics, trial_id included)
@@ -447,23 +453,19 @@ def search(
             summary.keys.append(record["key"])
         status = next((r["status"] for r in records if r["status"] != "ok"), "ok")
         value = _mean_final(records, config.metric)
-        write_json_atomic(
-            folder / "trials" / f"ray-{experiment}-{number:06d}.json",
-            {
-                **facts,
-                "number": number,
-                "trial": trial,
-                "params": params,
-                "state": "complete" if status == "ok" else "pruned",
-                "status": status,
-                "value": value,
-                "steps": sum(len(r["curves"]["lr"]) for r in records),
-                "max_steps": study.steps * len(records),
-                "keys": [r["key"] for r in records],
-                "reported": doc["reported"],
-            },
+        write_trial(
+            folder,
+            study,
+            engine=ENGINE,
+            number=first + number,
+            params=params,
+            status=status,
+            value=value,
+            steps=sum(len(r["curves"]["lr"]) for r in records),
+            keys=[r["key"] for r in records],
+            reported=[(int(u), v) for u, v in doc["reported"]],
         )
-        if status == "pruned":
+        if status != "ok":
             summary.pruned += 1
         elif value is not None and (best is None or (value > best[0] if mode == "max" else value < best[0])):
             best = (value, params)
@@ -472,6 +474,11 @@ def search(
     write_json_atomic(folder / "search.json", {**about, "finished": True})
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _next_trial_number(folder: Path) -> int:
+    numbers = [int(p.stem) for p in (folder / "trials").glob("*.json") if p.stem.isdigit()]
+    return max(numbers, default=-1) + 1
 
 
 def _mean_final(records: list[dict[str, Any]], metric: str) -> float | None:
