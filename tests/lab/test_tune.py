@@ -387,3 +387,16 @@ def test_a_grid_gives_each_point_once_or_a_seeded_choice_of_them() -> None:
     assert len(some) == 2 and len({p["lr"] for p in some}) == 2 and some == _space(study, 2, 7)[1]
     assert {p["lr"] for p in some} <= set(lrs)
     assert _space(example("digits-shape"), 24, 0)[1] == []  # sampled, not a grid
+
+
+def test_trial_files_keep_their_numbers_and_new_ones_follow(tmp_path: Path) -> None:
+    from lrplan.lab.tune import _trial_numbers
+
+    trials = tmp_path / "trials"
+    trials.mkdir()
+    (trials / "000000.json").write_text(json.dumps({"keys": ["a"]}))
+    (trials / "000003.json").write_text(json.dumps({"keys": ["b", "c"]}))
+    (trials / "000004.json").write_text("{not json")
+    (trials / "notes.json").write_text("{}")
+    assert _trial_numbers(tmp_path) == {("a",): 0, ("b", "c"): 3, ("000004.json",): 4}
+    assert _trial_numbers(tmp_path / "elsewhere") == {}

@@ -437,7 +437,8 @@ def search(
         )
     summary = TuneSummary(experiment=experiment, scheduler=scheduler, trials=len(grid), pruned=0)
     best: tuple[float, dict[str, Any]] | None = None
-    first = _next_trial_number(folder)  # trial files of earlier searches in the folder stay
+    numbers = _trial_numbers(folder)  # trial files of earlier searches stay; one written before is rewritten
+    following = max(numbers.values(), default=-1) + 1
     for number in range(len(grid)):
         result = grid[number]
         trial = Path(result.path).name  # (PBT hands a clone its donor's last metrics, trial_id included)
@@ -453,16 +454,19 @@ def search(
             summary.keys.append(record["key"])
         status = next((r["status"] for r in records if r["status"] != "ok"), "ok")
         value = _mean_final(records, config.metric)
+        keys = [r["key"] for r in records]
+        if tuple(keys) not in numbers:
+            numbers[tuple(keys)], following = following, following + 1
         write_trial(
             folder,
             study,
             engine=ENGINE,
-            number=first + number,
+            number=numbers[tuple(keys)],
             params=params,
             status=status,
             value=value,
             steps=sum(len(r["curves"]["lr"]) for r in records),
-            keys=[r["key"] for r in records],
+            keys=keys,
             reported=[(int(u), v) for u, v in doc["reported"]],
         )
         if status != "ok":
@@ -476,9 +480,18 @@ def search(
     return summary
 
 
-def _next_trial_number(folder: Path) -> int:
-    numbers = [int(p.stem) for p in (folder / "trials").glob("*.json") if p.stem.isdigit()]
-    return max(numbers, default=-1) + 1
+def _trial_numbers(folder: Path) -> dict[tuple[str, ...], int]:
+    """The number of each trial file in ``folder``, by its run keys (an unreadable file keeps its number)."""
+    out: dict[tuple[str, ...], int] = {}
+    for path in (folder / "trials").glob("*.json"):
+        if not path.stem.isdigit():
+            continue
+        try:
+            keys = json.loads(path.read_text(encoding="utf-8"))["keys"]
+        except (OSError, ValueError, TypeError, KeyError):
+            keys = None
+        out[tuple(map(str, keys)) if isinstance(keys, list) else (path.name,)] = int(path.stem)
+    return out
 
 
 def _mean_final(records: list[dict[str, Any]], metric: str) -> float | None:
