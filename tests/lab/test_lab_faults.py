@@ -1,5 +1,9 @@
-"""Faults of the local backend: a worker killed mid-sweep is replaced; a killed driver takes its workers along."""
+"""Faults of the local backend: a worker killed mid-sweep is replaced; a killed driver takes its workers along.
 
+A run that fails stops the sweep with its own error, on the local and the Ray backend alike.
+"""
+
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -149,7 +153,19 @@ def test_workers_leave_soon_after_the_driver_is_killed(tmp_path, when):
             pass
 
 
-def test_a_run_that_fails_in_a_worker_stops_the_sweep_with_its_error(tmp_path):
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "local",
+        pytest.param(
+            "ray",
+            marks=[pytest.mark.slow, pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs Ray")],
+        ),
+    ],
+)
+def test_a_run_that_fails_in_a_worker_stops_the_sweep_with_its_error(tmp_path, monkeypatch, backend):
+    """The run's own error, not a wrapper of the backend's (Ray's names the worker's pid and address)."""
+    monkeypatch.setenv("PYTHONPATH", SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))  # Ray workers import lrplan
     st = study_from_dict(
         {
             "name": "missing",
@@ -160,8 +176,8 @@ def test_a_run_that_fails_in_a_worker_stops_the_sweep_with_its_error(tmp_path):
         }
     )
     with pytest.raises(
-        LabError, match=r"run mnist / sgd / constant\(1.0\) / lr=0.1 / seed=0 failed: .*nope: the MNIST"
+        LabError, match=r"^run mnist / sgd / constant\(1.0\) / lr=0.1 / seed=0 failed: .*nope: the MNIST"
     ):
-        run_study(st, tmp_path / "out", backend="local", workers=2, progress=False)
+        run_study(st, tmp_path / "out", backend=backend, workers=2, progress=False)
     assert multiprocessing.active_children() == []
     assert list((tmp_path / "out" / "runs").glob("*.json")) == []
