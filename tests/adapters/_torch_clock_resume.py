@@ -25,6 +25,21 @@ AFTER = L.batch_steps(boundaries=[1_000], batch_sizes=[8, 24])  # a rule in samp
 STREAM = torch.randn(8_000, 3, generator=torch.Generator().manual_seed(1))
 
 
+def expected_run(switch_at: int, steps: int) -> list[tuple[int, int, int, float]]:
+    """(update, samples consumed before it, its batch, its lr), one update at a time: Megatron's ramp-up rule
+    before ``switch_at``, then AFTER's rule (8 below 1,000 samples consumed, 24 from there), from the samples
+    consumed by then."""
+    rows, consumed = [], 0
+    for k in range(steps):
+        if k < switch_at:
+            batch = BEFORE.megatron_batch(consumed)
+        else:
+            batch = 8 if consumed < 1_000 else 24
+        rows.append((k, consumed, batch, LR(consumed)))
+        consumed += batch
+    return rows
+
+
 def build(batch: L.BatchSchedule) -> tuple[torch.nn.Module, torch.optim.Optimizer, lrplan.torch.Scheduler]:
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)

@@ -1,5 +1,5 @@
 """lrplan.torch.Scheduler driven by a schedule in samples: consumed samples in its state, resuming under
-another batch-size schedule (in process, after SIGKILL, and under DDP on 2 processes)."""
+another batch-size schedule (in process and after SIGKILL; under DDP on 2 processes: test_torch_integration)."""
 
 from __future__ import annotations
 
@@ -14,24 +14,8 @@ import torch
 
 import lrplan as L
 import lrplan.torch
-from tests.adapters import _torch_clock_ddp
-from tests.adapters._torch_clock_resume import AFTER, BEFORE, LR
-from tests.adapters.test_torch_integration import ENV, ROOT, _free_port
-
-
-def expected_run(switch_at: int, steps: int) -> list[tuple[int, int, int, float]]:
-    """(update, samples consumed before it, its batch, its lr), one update at a time: Megatron's ramp-up rule
-    before ``switch_at``, then AFTER's rule (8 below 1,000 samples consumed, 24 from there), from the samples
-    consumed by then."""
-    rows, consumed = [], 0
-    for k in range(steps):
-        if k < switch_at:
-            batch = BEFORE.megatron_batch(consumed)
-        else:
-            batch = 8 if consumed < 1_000 else 24
-        rows.append((k, consumed, batch, LR(consumed)))
-        consumed += batch
-    return rows
+from tests.adapters._torch_clock_resume import AFTER, BEFORE, LR, expected_run
+from tests.adapters.test_torch_integration import ENV, ROOT
 
 
 def run(schedule: L.Schedule, steps: int, state: dict | None = None) -> tuple[lrplan.torch.Scheduler, list[float]]:
@@ -83,17 +67,6 @@ def test_resume_after_sigkill_under_another_batch_schedule(tmp_path):
     assert got[-1][3] == 0.0 and got[-1][1] > 2_000
     # past the switch the batch follows AFTER's rule (8 below 1,000 samples), where BEFORE's would be 16
     assert {size for _, c, size, _ in got[kill_at:] if 400 < c < 1_000} == {8} and BEFORE.megatron_batch(500) == 16
-
-
-def test_ddp_two_processes_agree_under_a_ramp_up_and_after_a_resume(tmp_path):
-    import torch.multiprocessing as mp
-
-    mp.spawn(_torch_clock_ddp.worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
-    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
-    expected = [list(r) for r in expected_run(_torch_clock_ddp.SAVE_AT, _torch_clock_ddp.STEPS)]
-    for r in ranks:
-        assert r["all"][0] == r["all"][1] == expected  # every rank, every update: batch, samples and lr
-        assert r["consumed"] == BEFORE.samples_before(_torch_clock_ddp.SAVE_AT)
 
 
 def test_mup_multipliers_scale_named_torch_groups():

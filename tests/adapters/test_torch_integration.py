@@ -18,6 +18,7 @@ import torch
 import lrplan as L
 import lrplan.torch
 from tests.adapters import _torch_ddp, _torch_resume
+from tests.adapters._torch_clock_resume import BEFORE, expected_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
@@ -156,15 +157,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_ddp_gloo_two_processes_same_lr_and_exact_resume(tmp_path):
+def test_ddp_gloo_two_processes_agree_and_resume_exactly(tmp_path):
+    """Every rank, every update, uninterrupted and resumed: a schedule in updates, and one in samples under a batch
+    ramp-up resumed under another batch-size schedule (both in one gloo group, see _torch_ddp)."""
     import torch.multiprocessing as mp
 
     mp.spawn(_torch_ddp.worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
-    expected = [_torch_ddp.SCHEDULE(k) for k in range(_torch_ddp.STEPS)]
-    for r in ranks:
-        assert r["all"][0] == r["all"][1] == expected  # every rank, every step
-        assert r["resumed"] == expected[_torch_ddp.SAVE_AT :]
+    assert ranks[0] == ranks[1]
+    updates, samples = ranks[0]["updates"], ranks[0]["samples"]
+    u, s = _torch_ddp.SCENARIOS["updates"], _torch_ddp.SCENARIOS["samples"]
+    by_updates = [[k, _torch_ddp.SCHEDULE(k)] for k in range(u.steps)]
+    assert updates["full"] == updates["resumed"] == [by_updates, by_updates]
+    # (update, samples consumed before it, its batch, its lr): BEFORE's ramp-up, then AFTER's rule once resumed
+    ramp, switched = ([list(row) for row in expected_run(at, s.steps)] for at in (s.steps, s.save_at))
+    assert samples["full"] == [ramp, ramp] and samples["resumed"] == [switched, switched]
+    assert samples["consumed"] == BEFORE.samples_before(s.save_at) and updates["consumed"] is None
 
 
 def test_docs_examples_run(tmp_path, monkeypatch):

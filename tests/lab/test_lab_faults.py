@@ -1,5 +1,9 @@
-"""Faults of the local backend: a worker killed mid-sweep is replaced; a killed driver takes its workers along."""
+"""Faults of the local backend: a worker killed mid-sweep is replaced; a killed driver takes its workers along.
 
+A run that fails stops the sweep with its own error, on the local and the Ray backend alike.
+"""
+
+import importlib.util
 import multiprocessing
 import os
 import signal
@@ -13,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from lrplan.lab import LabError
-from lrplan.lab.backends import Feed, LocalBackend
+from lrplan.lab.backends import Feed, LocalBackend, RayBackend
 from lrplan.lab.study import study_from_dict
 from lrplan.lab.sweep import run_study
 
@@ -149,7 +153,19 @@ def test_workers_leave_soon_after_the_driver_is_killed(tmp_path, when):
             pass
 
 
-def test_a_run_that_fails_in_a_worker_stops_the_sweep_with_its_error(tmp_path):
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "local",
+        pytest.param(
+            "ray",
+            marks=[pytest.mark.slow, pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs Ray")],
+        ),
+    ],
+)
+def test_a_run_that_fails_in_a_worker_stops_the_sweep_with_its_error(tmp_path, monkeypatch, backend):
+    """The run's own error, not a wrapper of the backend's (Ray's names the worker's pid and address)."""
+    monkeypatch.setenv("PYTHONPATH", SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))  # Ray workers import lrplan
     st = study_from_dict(
         {
             "name": "missing",
@@ -160,8 +176,86 @@ def test_a_run_that_fails_in_a_worker_stops_the_sweep_with_its_error(tmp_path):
         }
     )
     with pytest.raises(
-        LabError, match=r"run mnist / sgd / constant\(1.0\) / lr=0.1 / seed=0 failed: .*nope: the MNIST"
+        LabError, match=r"^run mnist / sgd / constant\(1.0\) / lr=0.1 / seed=0 failed: .*nope: the MNIST"
     ):
-        run_study(st, tmp_path / "out", backend="local", workers=2, progress=False)
+        run_study(st, tmp_path / "out", backend=backend, workers=2, progress=False)
     assert multiprocessing.active_children() == []
     assert list((tmp_path / "out" / "runs").glob("*.json")) == []
+
+
+class FakeRay:
+    """The calls of Ray that the Ray backend makes, answered in this process.
+
+    Tasks finish one at a time, in the order submitted; the task of a run in ``doomed`` always loses
+    its node. ``cpus`` lists what successive ``cluster_resources()`` calls report (the last repeats).
+    """
+
+    class exceptions:
+        class RayError(Exception):
+            pass
+
+        class RayTaskError(RayError):
+            cause = None
+
+        class WorkerCrashedError(RayError):
+            pass
+
+        class NodeDiedError(RayError):
+            pass
+
+        class ObjectLostError(RayError):
+            pass
+
+        class OutOfMemoryError(RayError):
+            pass
+
+    def __init__(self, cpus, doomed=()):
+        self.cpus, self.doomed = list(cpus), set(doomed)
+        self.room, self.in_flight, self.most = 0, [], []  # most: the runs in flight at each submission
+
+    def cluster_resources(self):
+        self.room = self.cpus.pop(0) if len(self.cpus) > 1 else self.cpus[0]
+        return {"CPU": float(self.room)}
+
+    def remote(self, **options):
+        assert options["max_retries"] == 0  # every loss goes through the backend's own count
+
+        def submit(spec, threads):
+            self.in_flight.append(spec)
+            self.most.append((len(self.in_flight), self.room))
+            return spec["seed"], len(self.most)
+
+        return lambda fn: type("Remote", (), {"remote": staticmethod(submit)})
+
+    def wait(self, refs, num_returns, timeout):
+        return refs[:1], refs[1:]
+
+    def get(self, ref):
+        spec = next(s for s in self.in_flight if s["seed"] == ref[0])
+        self.in_flight.remove(spec)
+        if spec["seed"] in self.doomed:
+            raise self.exceptions.NodeDiedError("the node died")
+        return {"key": str(ref), "run": spec}
+
+
+def test_ray_backend_keeps_as_many_runs_in_flight_as_the_cluster_has_cpus_now():
+    feed = Recorder(specs(9, 5))
+    fake = FakeRay(cpus=[1, 1, 1, 3, 3, 3, 3, 2])  # a node with two CPUs joins, then one CPU leaves
+    RayBackend()._drive(fake, feed, 1, {})
+    assert sorted(r["run"]["seed"] for r in feed.records) == list(range(9)) and feed.notices == []
+    assert all(n <= room for n, room in fake.most) and max(n for n, _ in fake.most) == 3
+
+
+def test_ray_backend_runs_a_run_that_lost_its_node_again_and_gives_it_up_after_three_losses():
+    feed = Recorder(specs(4, 5))
+    with pytest.raises(
+        LabError, match=r"^1 run\(s\) lost their Ray worker or node 3 times and were given up: .* seed=1$"
+    ):
+        RayBackend()._drive(FakeRay(cpus=[2], doomed={1}), feed, 1, {})
+    assert sorted(r["run"]["seed"] for r in feed.records) == [0, 2, 3]  # the others finished first
+    assert [n.rsplit("; ", 1)[1] for n in feed.notices] == [
+        "it runs again",
+        "it runs again",
+        "it is given up after 3 losses",
+    ]
+    assert all(n.startswith("a Ray worker or node was lost (NodeDiedError) during digits-logreg") for n in feed.notices)

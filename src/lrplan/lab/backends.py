@@ -16,7 +16,11 @@ run as it is taken).
   (e.g. SIGKILL) exits within about a second, whatever it is doing.
 * ``ray``: ``ray.init(address=...)`` or, without an address, a local instance with
   ``num_cpus=workers`` and no dashboard; one task (1 CPU) per run, as many in flight as the cluster
-  has CPUs; a task whose worker or node is lost is retried by Ray. Progress is per run.
+  has CPUs (looked up again as nodes join or leave). A run whose worker or node is lost (Ray raises
+  ``WorkerCrashedError``, ``NodeDiedError``, ``ObjectLostError`` or ``OutOfMemoryError``) is submitted
+  again, here rather than by Ray's own retries so that every loss is counted and reported; after
+  :data:`MAX_ATTEMPTS` losses it is given up, as with the local backend. An error the run itself
+  raises stops the sweep with that error. Progress is per run.
 """
 
 from __future__ import annotations
@@ -103,6 +107,35 @@ def _describe(spec: Spec) -> str:
 
 def _wait_s() -> None:
     time.sleep(0.5)
+
+
+class _Losses:
+    """Runs whose worker (or node) was lost: trained again first, given up after :data:`MAX_ATTEMPTS` losses."""
+
+    def __init__(self, feed: Feed, what: str) -> None:
+        self.feed, self.what = feed, what
+        self.retry: deque[Spec] = deque()
+        self.attempts: dict[int, int] = {}
+        self.gave_up: list[Spec] = []
+
+    def lost(self, spec: Spec, why: str) -> None:
+        """``spec`` lost its worker (``why`` says how): queue it again, or give it up and release it."""
+        n = self.attempts[id(spec)] = self.attempts.get(id(spec), 0) + 1
+        if n >= MAX_ATTEMPTS:
+            self.gave_up.append(spec)
+            self.feed.release(spec)
+        else:
+            self.retry.append(spec)
+        then = "it runs again" if n < MAX_ATTEMPTS else f"it is given up after {n} losses"
+        self.feed.status(f"{why} during {_describe(spec)}; {then}", notice=True)
+
+    def check(self) -> None:
+        """Raise if a run was given up (once the other runs are done)."""
+        if self.gave_up:
+            names = "; ".join(_describe(s) for s in self.gave_up)
+            raise LabError(
+                f"{len(self.gave_up)} run(s) lost their {self.what} {MAX_ATTEMPTS} times and were given up: {names}"
+            )
 
 
 class InlineBackend(Backend):
@@ -194,9 +227,7 @@ class LocalBackend(Backend):
     def run(self, feed: Feed, threads: int) -> None:
         ctx = multiprocessing.get_context("spawn")
         pool: list[_Worker] = []
-        retry: deque[Spec] = deque()  # runs whose worker died, trained again first
-        attempts: dict[int, int] = {}
-        gave_up: list[Spec] = []
+        losses = _Losses(feed, "worker")  # runs whose worker died, trained again first
         lost_idle = 0  # workers lost before taking a run: more than a few means they cannot start
         exhausted = False  # the feed said None: nothing left to take
         size = max(1, min(self.workers, feed.pending()))
@@ -213,7 +244,7 @@ class LocalBackend(Backend):
             for w in pool:
                 if not w.ready or w.spec is not None:
                     continue
-                spec = retry.popleft() if retry else (None if exhausted else feed.take())
+                spec = losses.retry.popleft() if losses.retry else (None if exhausted else feed.take())
                 if spec is None:
                     exhausted = True
                     return
@@ -235,17 +266,8 @@ class LocalBackend(Backend):
                 if lost_idle > 2 * size:
                     raise LabError(f"local backend: {lost_idle} worker processes died before training anything.")
             else:
-                attempts[id(w.spec)] = attempts.get(id(w.spec), 0) + 1
-                if attempts[id(w.spec)] >= MAX_ATTEMPTS:
-                    gave_up.append(w.spec)
-                    feed.release(w.spec)
-                else:
-                    retry.append(w.spec)
-                feed.status(
-                    f"a worker was lost (exit code {code}) during {_describe(w.spec)}; it runs again on a new one",
-                    notice=True,
-                )
-            if retry or not exhausted:
+                losses.lost(w.spec, f"a worker was lost (exit code {code})")
+            if losses.retry or not exhausted:
                 start()
 
         try:
@@ -254,7 +276,7 @@ class LocalBackend(Backend):
                 start()
             while True:
                 assign()
-                if exhausted and not retry and all(w.spec is None for w in pool):
+                if exhausted and not losses.retry and all(w.spec is None for w in pool):
                     break
                 self._serve(pool, feed, lose)
         except BaseException:
@@ -276,9 +298,7 @@ class LocalBackend(Backend):
                     w.process.join(timeout=5)
                 with contextlib.suppress(OSError):
                     w.conn.close()
-        if gave_up:
-            names = "; ".join(_describe(s) for s in gave_up)
-            raise LabError(f"{len(gave_up)} run(s) lost their worker {MAX_ATTEMPTS} times and were given up: {names}")
+        losses.check()
 
     def _serve(self, pool: list[_Worker], feed: Feed, lose: Callable[[_Worker], None]) -> None:
         """Wait up to a poll interval for messages or exits of the workers, and handle them."""
@@ -323,6 +343,26 @@ def _ray_train(spec: Spec, threads: int) -> dict[str, Any]:
     return train(spec, threads=threads)
 
 
+def _lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
+    """The errors of Ray that say a run's worker, node or result was lost, not that the run failed.
+
+    A task's worker crashed or was killed (also by Ray's memory monitor), its node died, or the
+    record it returned was lost with its node: the run is trained again (runs are deterministic).
+    """
+    ex = ray.exceptions
+    return (ex.WorkerCrashedError, ex.NodeDiedError, ex.ObjectLostError, ex.OutOfMemoryError)
+
+
+def _ray_failure(spec: Spec, exc: BaseException, ray: Any) -> Exception:
+    """The sweep's error for a run whose task raised ``exc`` (a genuine failure, not a lost worker)."""
+    cause = exc.cause if isinstance(exc, ray.exceptions.RayTaskError) else None
+    if isinstance(cause, LabError):
+        return LabError(f"run {_describe(spec)} failed: {cause}")
+    if cause is not None:
+        return RuntimeError(f"run {_describe(spec)} raised on Ray:\n{exc}")
+    return LabError(f"run {_describe(spec)} failed on Ray: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
+
+
 class RayBackend(Backend):
     def __init__(self, workers: int = 2, address: str | None = None) -> None:
         self.workers = max(1, workers)
@@ -345,38 +385,50 @@ class RayBackend(Backend):
             started = True
         refs: dict[Any, Spec] = {}
         try:
-            remote = ray.remote(num_cpus=1, max_retries=MAX_ATTEMPTS - 1)(_ray_train)
-            room = max(1, int(ray.cluster_resources().get("CPU", self.workers)))  # type: ignore[no-untyped-call]
-            exhausted = False
-            while True:
-                while not exhausted and len(refs) < room:
-                    spec = feed.take()
-                    if spec is None:
-                        exhausted = True
-                    elif isinstance(spec, Wait):
-                        break
-                    else:
-                        refs[remote.remote(spec, threads)] = spec
-                        feed.progress(spec, 0, spec["steps"])
-                if not refs:
-                    if exhausted:
-                        break
-                    _wait_s()
-                    continue
-                done, _ = ray.wait(list(refs), num_returns=1, timeout=1.0)
-                for ref in done:
-                    spec = refs.pop(ref)
-                    try:
-                        record = ray.get(ref)
-                    except ray.exceptions.RayError as exc:
-                        feed.release(spec)
-                        raise LabError(f"run {_describe(spec)} failed on Ray: {str(exc).splitlines()[0]}") from None
-                    feed.record(spec, record)
+            self._drive(ray, feed, threads, refs)
         finally:
-            for spec in refs.values():
+            for ref, spec in refs.items():
                 feed.release(spec)
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref, force=True)
             if started:
                 ray.shutdown()
+
+    def _drive(self, ray: Any, feed: Feed, threads: int, refs: dict[Any, Spec]) -> None:
+        """Keep as many runs in flight as the cluster has CPUs (looked up again as nodes come and go)."""
+        remote = ray.remote(num_cpus=1, max_retries=0)(_ray_train)
+        lost = _lost_errors(ray)
+        losses = _Losses(feed, "Ray worker or node")
+        exhausted = False
+        while True:
+            room = max(1, int(ray.cluster_resources().get("CPU", 0)))
+            while len(refs) < room and (losses.retry or not exhausted):
+                spec = losses.retry.popleft() if losses.retry else feed.take()
+                if spec is None:
+                    exhausted = True
+                    break
+                if isinstance(spec, Wait):
+                    break
+                refs[remote.remote(spec, threads)] = spec
+                feed.progress(spec, 0, spec["steps"])
+            if not refs:
+                if exhausted and not losses.retry:
+                    break
+                _wait_s()
+                continue
+            done, _ = ray.wait(list(refs), num_returns=1, timeout=1.0)
+            for ref in done:
+                spec = refs.pop(ref)
+                try:
+                    record = ray.get(ref)
+                except lost as exc:
+                    losses.lost(spec, f"a Ray worker or node was lost ({type(exc).__name__})")
+                    continue
+                except ray.exceptions.RayError as exc:
+                    feed.release(spec)
+                    raise _ray_failure(spec, exc, ray) from None
+                feed.record(spec, record)
+        losses.check()
 
 
 def get_backend(name: str, *, workers: int = 1, address: str | None = None) -> Backend:
