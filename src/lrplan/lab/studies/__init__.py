@@ -26,11 +26,14 @@ project's quality anchors (§5-§6):
 * ``laws``: char-LM as E1, 400 steps: both loss-curve laws (``lrplan.laws``) fitted on constant + cosine
   predict WSD and the schedule the multi-power law optimizes, which are then trained (3 seeds, paired):
   prediction errors, and whether the optimized schedule beat cosine. Two stages.
+* ``lrfree``: char-LM, 800 steps: AdamW with cosine and with WSD, peak LR tuned on one seed over 6 values,
+  vs Prodigy, D-Adapt Adam, DoG and schedule-free AdamW untuned, 3 other seeds: the best LR-free optimizer
+  ends within 0.05 nats/byte of the better tuned schedule. Four stages (tune, then one per schedule).
 
 Example:
     >>> from lrplan.lab import studies
     >>> sorted(studies.builtins())
-    ['e1', 'e2', 'e3', 'e4', 'e5', 'laws', 'quick']
+    ['e1', 'e2', 'e3', 'e4', 'e5', 'laws', 'lrfree', 'quick']
     >>> st = studies.first_stage("quick")
     >>> len(st.runs()), st.steps
     (16, 200)
@@ -47,7 +50,7 @@ from ..errors import LabError
 from ..store import Store
 from ..study import Study, study_from_dict
 from ..sweep import run_study
-from . import e1, e2, e3, e4, e5, laws, quick
+from . import e1, e2, e3, e4, e5, laws, lrfree, quick
 from .base import Builtin, Claim
 from .e3 import RANGE_TEST, analyse_range_test
 
@@ -62,7 +65,7 @@ __all__ = [
     "RANGE_TEST",
 ]
 
-_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5, laws)}
+_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5, laws, lrfree)}
 
 
 def builtins() -> dict[str, Builtin]:

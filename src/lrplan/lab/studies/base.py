@@ -21,6 +21,7 @@ __all__ = [
     "Records",
     "Finals",
     "by_schedule",
+    "by_optimizer",
     "fmt",
     "mean",
     "paired",
@@ -70,6 +71,15 @@ def by_schedule(records: Records, task_label: str | None = None) -> dict[str, Fi
         for r in sorted(rs, key=lambda r: r["run"]["seed"]):
             finals.append(r["final"].get(r["metric"]))
             finals.seeds.append(r["run"]["seed"])
+    return out
+
+
+def by_optimizer(records: Records, label: str) -> Finals:
+    """Final metric values of the runs whose optimizer label is ``label``, by seed."""
+    out = Finals()
+    for r in sorted((r for r in records if r["labels"]["optimizer"] == label), key=lambda r: r["run"]["seed"]):
+        out.append(r["final"].get(r["metric"]))
+        out.seeds.append(r["run"]["seed"])
     return out
 
 
