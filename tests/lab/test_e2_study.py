@@ -9,24 +9,13 @@ from typing import Any
 
 from lrplan.lab.studies import first_stage, get_builtin
 from lrplan.lab.studies.e2 import GRID, MARGIN, stable
+from tests.lab.records import charlm_record
 
 BUILTIN = get_builtin("e2")
 
 
-def record(model: str, setting: str, lr: float, value: float | None, seed: int = 0) -> dict[str, Any]:
-    return {
-        "status": "ok" if value is not None else "diverged",
-        "labels": {"task": model, "optimizer": "AdamW", "schedule": setting},
-        "run": {
-            "seed": seed,
-            "lr": lr,
-            "steps": 400,
-            "task_options": {"layers": 4, "d_model": 64, "batch_size": 32, "context": 64},
-        },
-        "task_info": {"parameters": 237_184, "train_bytes": 2_700_000},
-        "metric": "val_loss",
-        "final": {"val_loss": value},
-    }
+def record(model: str, setting: str, lr: float, value: float | None) -> dict[str, Any]:
+    return charlm_record(model, "AdamW", setting, lr, 0, value, steps=400, layers=4)
 
 
 def sweep(losses: dict[tuple[str, str], list[float | None]]) -> list[dict[str, Any]]:

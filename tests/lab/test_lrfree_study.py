@@ -14,24 +14,13 @@ from lrplan.lab import LabError
 from lrplan.lab.studies import builtins, first_stage, get_builtin
 from lrplan.lab.studies.lrfree import GRID, LR_FREE, SCHEDULES, TUNED, TUNING, tuned_lr
 from lrplan.lab.study import study_from_dict
+from tests.lab.records import charlm_record
 
 BUILTIN = get_builtin("lrfree")
 
 
 def record(optimizer: str, schedule: str, lr: float, seed: int, value: float | None) -> dict[str, Any]:
-    return {
-        "status": "ok" if value is not None else "diverged",
-        "labels": {"task": "charlm", "optimizer": optimizer, "schedule": schedule},
-        "run": {
-            "seed": seed,
-            "lr": lr,
-            "steps": 800,
-            "task_options": {"layers": 2, "d_model": 64, "batch_size": 32, "context": 64},
-        },
-        "task_info": {"parameters": 137_216, "train_bytes": 2_700_000},
-        "metric": "val_loss",
-        "final": {"val_loss": value},
-    }
+    return charlm_record("charlm", optimizer, schedule, lr, seed, value, steps=800, layers=2)
 
 
 def tuning(best: dict[str, float]) -> list[dict[str, Any]]:
