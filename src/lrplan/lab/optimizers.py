@@ -70,6 +70,7 @@ import importlib.util
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from .checks import Bound, short
@@ -222,8 +223,6 @@ def package_version(kind: OptimizerKind) -> dict[str, str]:
         >>> package_version(get_optimizer("adam"))
         {}
     """
-    from importlib import metadata
-
     if kind.package is None:
         return {}
     try:
