@@ -138,7 +138,7 @@ def charlm_regime(records: Records, lr: str) -> str:
         f"char-LM {o['layers']} layers, d={o['d_model']}, {info.get('parameters', '?')} parameters; "
         f"{r['run']['steps']} steps x batch {o['batch_size']} x context {o['context']} = {seen:,} bytes seen of "
         f"{info.get('train_bytes', 0):,} training bytes ({seen / max(info.get('train_bytes', 1), 1):.2f} epochs); "
-        f"peak lr {lr}; {len(seeds)} seeds; text: Python {info.get('python')} stdlib, sha256 {str(info.get('sha256'))[:12]}. "
+        f"peak lr {lr}; {len(seeds)} seed{'s' if len(seeds) != 1 else ''}; text: Python {info.get('python')} stdlib, sha256 {str(info.get('sha256'))[:12]}. "
         "Schedule effects show only near the largest stable LR and once the run reaches its noise floor; "
         "at a lower peak LR or fewer steps the ordering can flip (quality anchors §5, E1 caveat)."
     )
