@@ -183,7 +183,7 @@ BUILTIN = Builtin(
     "lrfree",
     "char-LM: tuned cosine and WSD vs Prodigy, D-Adapt Adam, DoG, schedule-free",
     EXPECTATION,
-    9.0,
+    7.0,
     (_tune, _stage("cosine", "lrfree-cosine"), _stage("WSD", "lrfree-wsd"), _stage("constant", "lrfree")),
     _check,
 )
