@@ -83,7 +83,7 @@ def test_builtin_studies_validate_and_say_what_they_expect():
     from lrplan.lab.studies import first_stage
 
     sizes = {name: len(first_stage(name).runs()) for name in builtins()}
-    assert sizes == {"quick": 16, "e1": 18, "e2": 12, "e3": 3, "e4": 84, "e5": 15, "laws": 6}
+    assert sizes == {"quick": 16, "e1": 18, "e2": 32, "e3": 3, "e4": 84, "e5": 15, "laws": 6, "lrfree": 12}
     assert all(len(b.expectation) > 40 for b in builtins().values())
     e1 = first_stage("e1")
     assert {s["label"]: s["spec"] for s in e1.schedules}["WSD 20% 1-sqrt"] == (

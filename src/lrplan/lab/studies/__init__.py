@@ -12,8 +12,10 @@ project's quality anchors (§5-§6):
 * ``e1``: char-LM, AdamW peak 1e-2: every decaying schedule ends >= 0.03 nats below constant, and WSD
   with a 20 % cooldown ends within 0.02 nats of the better cosine or below it (Hägele et al. 2024,
   arXiv:2405.18392; Hu et al. 2024 (MiniCPM), arXiv:2404.06395). 18 runs of 1000 steps.
-* ``e2``: char-LM with 4 layers: post-LN without warmup ends > 0.05 nats worse than with 100 warmup
-  steps; pre-LN differs by < 0.03 (Xiong et al. 2020, arXiv:2002.04745). 12 runs of 400 steps.
+* ``e2``: char-LM with 4 layers, post-LN and pre-LN, with and without 100 warmup steps: the width of the
+  stable peak-LR range (not diverged, within 0.1 nats/byte of the model's best) over 8 peak LRs a factor 2
+  apart; warmup widens post-LN's by at least one grid step and pre-LN's by at most one (Xiong et al. 2020,
+  arXiv:2002.04745). 32 runs of 400 steps, 1 seed.
 * ``e3``: digits MLP, SGD-momentum: an LR range test (``lrplan.range_test_schedule``, 1e-4 -> 10
   over 300 steps, analysed by ``lrplan.suggest_lr``), then one-cycle with the LR of the lowest
   smoothed loss as peak reaches at least the accuracy of a naive constant LR (0.01) at a 100-step
@@ -26,11 +28,14 @@ project's quality anchors (§5-§6):
 * ``laws``: char-LM as E1, 400 steps: both loss-curve laws (``lrplan.laws``) fitted on constant + cosine
   predict WSD and the schedule the multi-power law optimizes, which are then trained (3 seeds, paired):
   prediction errors, and whether the optimized schedule beat cosine. Two stages.
+* ``lrfree``: char-LM, 800 steps: AdamW with cosine and with WSD, peak LR tuned on one seed over 6 values,
+  vs Prodigy, D-Adapt Adam, DoG and schedule-free AdamW untuned, 3 other seeds: the best LR-free optimizer
+  ends within 0.05 nats/byte of the better tuned schedule. Four stages (tune, then one per schedule).
 
 Example:
     >>> from lrplan.lab import studies
     >>> sorted(studies.builtins())
-    ['e1', 'e2', 'e3', 'e4', 'e5', 'laws', 'quick']
+    ['e1', 'e2', 'e3', 'e4', 'e5', 'laws', 'lrfree', 'quick']
     >>> st = studies.first_stage("quick")
     >>> len(st.runs()), st.steps
     (16, 200)
@@ -47,7 +52,7 @@ from ..errors import LabError
 from ..store import Store
 from ..study import Study, study_from_dict
 from ..sweep import run_study
-from . import e1, e2, e3, e4, e5, laws, quick
+from . import e1, e2, e3, e4, e5, laws, lrfree, quick
 from .base import Builtin, Claim
 from .e3 import RANGE_TEST, analyse_range_test
 
@@ -62,7 +67,7 @@ __all__ = [
     "RANGE_TEST",
 ]
 
-_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5, laws)}
+_BUILTINS: dict[str, Builtin] = {m.BUILTIN.name: m.BUILTIN for m in (quick, e1, e2, e3, e4, e5, laws, lrfree)}
 
 
 def builtins() -> dict[str, Builtin]:

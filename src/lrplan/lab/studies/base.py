@@ -21,6 +21,7 @@ __all__ = [
     "Records",
     "Finals",
     "by_schedule",
+    "by_optimizer",
     "fmt",
     "mean",
     "paired",
@@ -70,6 +71,15 @@ def by_schedule(records: Records, task_label: str | None = None) -> dict[str, Fi
         for r in sorted(rs, key=lambda r: r["run"]["seed"]):
             finals.append(r["final"].get(r["metric"]))
             finals.seeds.append(r["run"]["seed"])
+    return out
+
+
+def by_optimizer(records: Records, label: str) -> Finals:
+    """Final metric values of the runs whose optimizer label is ``label``, by seed."""
+    out = Finals()
+    for r in sorted((r for r in records if r["labels"]["optimizer"] == label), key=lambda r: r["run"]["seed"]):
+        out.append(r["final"].get(r["metric"]))
+        out.seeds.append(r["run"]["seed"])
     return out
 
 
@@ -128,7 +138,7 @@ def charlm_regime(records: Records, lr: str) -> str:
         f"char-LM {o['layers']} layers, d={o['d_model']}, {info.get('parameters', '?')} parameters; "
         f"{r['run']['steps']} steps x batch {o['batch_size']} x context {o['context']} = {seen:,} bytes seen of "
         f"{info.get('train_bytes', 0):,} training bytes ({seen / max(info.get('train_bytes', 1), 1):.2f} epochs); "
-        f"peak lr {lr}; {len(seeds)} seeds; text: Python {info.get('python')} stdlib, sha256 {str(info.get('sha256'))[:12]}. "
+        f"peak lr {lr}; {len(seeds)} seed{'s' if len(seeds) != 1 else ''}; text: Python {info.get('python')} stdlib, sha256 {str(info.get('sha256'))[:12]}. "
         "Schedule effects show only near the largest stable LR and once the run reaches its noise floor; "
         "at a lower peak LR or fewer steps the ordering can flip (quality anchors §5, E1 caveat)."
     )

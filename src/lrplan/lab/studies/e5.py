@@ -23,7 +23,7 @@ from lrplan import sqrt_scaling
 
 from ..errors import LabError
 from ..summary import mean_std
-from .base import Builtin, Claim, Finals, Records, compare, fmt
+from .base import Builtin, Claim, Finals, Records, by_optimizer, compare, fmt
 
 BASE_BATCH, BATCH, BASE_STEPS = 32, 128, 400
 GRID = (1e-3, 3e-3, 1e-2, 3e-2, 0.1)
@@ -47,14 +47,6 @@ def sqrt_rule(lr: float) -> dict[str, Any]:
     }
 
 
-def _finals(records: Records, label: str) -> Finals:
-    out = Finals()
-    for r in sorted((r for r in records if r["labels"]["optimizer"] == label), key=lambda r: r["run"]["seed"]):
-        out.append(r["final"].get(r["metric"]))
-        out.seeds.append(r["run"]["seed"])
-    return out
-
-
 def _score(values: Finals) -> float:
     m = mean_std(values)[0]
     return -1.0 if m is None else m
@@ -65,7 +57,7 @@ def _tuned(records: Records) -> float:
     base = [r for r in records if r["labels"]["task"] == "batch 32"]
     if not base:
         raise LabError("e5: stage 1 (batch 32) produced no records.")
-    return max(GRID, key=lambda lr: _score(_finals(base, f"Adam lr {lr:g}")))
+    return max(GRID, key=lambda lr: _score(by_optimizer(base, f"Adam lr {lr:g}")))
 
 
 def _e5_base(_: Records) -> dict[str, Any]:
@@ -104,10 +96,13 @@ def _check_e5(records: Records) -> tuple[list[Claim], str]:
     lr = _tuned(records)
     main = [r for r in records if r["labels"]["task"] == "batch 128"]
     base = [r for r in records if r["labels"]["task"] == "batch 32"]
-    same, rule = _finals(main, "unchanged lr"), _finals(main, "sqrt rule")
-    grid = {"unchanged lr": same, **{f"retune x{m:g}": _finals(main, f"retune x{m:g}") for m in RETUNE if m != 1.0}}
+    same, rule = by_optimizer(main, "unchanged lr"), by_optimizer(main, "sqrt rule")
+    grid = {
+        "unchanged lr": same,
+        **{f"retune x{m:g}": by_optimizer(main, f"retune x{m:g}") for m in RETUNE if m != 1.0},
+    }
     best = max(grid, key=lambda k: _score(grid[k]))
-    ref = _finals(base, f"Adam lr {lr:g}")
+    ref = by_optimizer(base, f"Adam lr {lr:g}")
     claims = [
         Claim("sqrt rule vs unchanged lr at 4x the batch (test accuracy)", None, compare(rule, same)),
         Claim(f"sqrt rule vs re-tuned lr ({best}, the grid's best on these seeds)", None, compare(rule, grid[best])),
