@@ -93,3 +93,15 @@ def test_set_schedule_changes_the_rate_from_the_current_update_on() -> None:
     shape = lrplan.cosine(init_value=1.0, decay_steps=20)
     assert lrs[:10] == [float(shape(k)) for k in range(10)]
     assert lrs[10:] == [0.25] * 10
+
+
+@pytest.mark.parametrize(("optimizer", "package"), [("schedulefree-adamw", "schedulefree"), ("prodigy", "prodigyopt")])
+def test_a_record_names_the_version_of_the_optimizer_package(optimizer: str, package: str) -> None:
+    from importlib import metadata
+
+    pytest.importorskip(package)
+    record = train(_spec("digits-logreg", {"name": optimizer}, steps=2, eval_every=2))
+    assert record["versions"][package] == metadata.version(package)
+    assert (
+        "prodigyopt" not in train(_spec("digits-logreg", {"name": "sgd", "lr": 0.1}, steps=2, eval_every=2))["versions"]
+    )

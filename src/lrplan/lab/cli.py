@@ -66,7 +66,8 @@ def run(
     study: Annotated[
         str | None,
         typer.Argument(
-            help="A built-in study (quick, e1, e2, e3, e4) or a .yaml/.toml study file. Omit to build a sweep from the flags."
+            help=f"A built-in study ({', '.join(builtins())}) or a .yaml/.toml study file. "
+            "Omit to build a sweep from the flags."
         ),
     ] = None,
     out: Annotated[

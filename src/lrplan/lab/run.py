@@ -28,7 +28,6 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
-from importlib import metadata as _metadata
 from typing import Any
 
 import numpy
@@ -64,8 +63,7 @@ def _versions(optimizer: str) -> dict[str, str]:
     }
     if "sklearn" in sys.modules:
         out["scikit-learn"] = sys.modules["sklearn"].__version__
-    if optimizer.startswith("schedulefree"):
-        out["schedulefree"] = _metadata.version("schedulefree")
+    out.update(_opt.package_version(_opt.get_optimizer(optimizer)))
     return out
 
 
