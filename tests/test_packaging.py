@@ -23,7 +23,7 @@ import lrplan
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "lrplan"
-EXTRAS = {"torch", "jax", "keras", "plot", "cli", "lab", "laws", "lrfree", "all", "dev"}
+EXTRAS = {"torch", "jax", "keras", "plot", "cli", "lab", "laws", "search", "lrfree", "all", "dev"}
 
 
 @pytest.fixture(scope="module")
