@@ -124,3 +124,28 @@ def test_the_package_version_a_run_records(name):
     needs(name)
     package = LR_FREE[name][1]
     assert package_version(get_optimizer(name)) == {package: metadata.version(package)}
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "cls"),
+    [
+        ("prodigy", "prodigyopt", "Prodigy"),
+        ("dadapt-adam", "pytorch_optimizer", "DAdaptAdam"),
+        ("dadapt-sgd", "pytorch_optimizer", "DAdaptSGD"),
+        ("dog", "dog", "DoG"),
+        ("ldog", "dog", "LDoG"),
+    ],
+)
+def test_every_default_is_the_installed_packages_own(name, module, cls):
+    import inspect
+    import math
+
+    signature = inspect.signature(getattr(pytest.importorskip(module), cls)).parameters
+    for option, ours in resolve_options(get_optimizer(name)).items():
+        theirs = signature[option].default
+        if option == "growth_rate":  # the packages' "no limit" is inf, not JSON; ours is 0
+            assert (ours, theirs) == (0.0, math.inf)
+        elif option == "betas":
+            assert tuple(ours) == theirs
+        else:
+            assert ours == theirs, option
