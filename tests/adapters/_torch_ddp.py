@@ -107,11 +107,10 @@ def _run(s: Scenario, ckpt: str) -> dict:
     return {"full": _gather(full), "resumed": _gather(resumed), "consumed": ck["sched"].get("consumed_samples")}
 
 
-def worker(rank: int, world: int, port: int, tmpdir: str) -> None:
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
+def worker(rank: int, world: int, tmpdir: str) -> None:
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
+    # a file rendezvous: no TCP port to pick, so no race with other processes binding ports meanwhile
+    dist.init_process_group("gloo", init_method=f"file://{tmpdir}/rendezvous", rank=rank, world_size=world)
     try:
         out = {name: _run(s, os.path.join(tmpdir, f"{name}.pt")) for name, s in SCENARIOS.items()}
         with open(os.path.join(tmpdir, f"rank{rank}.json"), "w") as f:

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import warnings
@@ -151,18 +150,12 @@ def test_hf_trainer_optimizers_tuple(tmp_path):
     assert sched.last_epoch == 10
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_ddp_gloo_two_processes_agree_and_resume_exactly(tmp_path):
     """Every rank, every update, uninterrupted and resumed: a schedule in updates, and one in samples under a batch
     ramp-up resumed under another batch-size schedule (both in one gloo group, see _torch_ddp)."""
     import torch.multiprocessing as mp
 
-    mp.spawn(_torch_ddp.worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    mp.spawn(_torch_ddp.worker, args=(2, str(tmp_path)), nprocs=2, join=True)
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert ranks[0] == ranks[1]
     updates, samples = ranks[0]["updates"], ranks[0]["samples"]
