@@ -149,3 +149,13 @@ def test_every_default_is_the_installed_packages_own(name, module, cls):
             assert tuple(ours) == theirs
         else:
             assert ours == theirs, option
+
+
+def test_building_prodigy_prints_nothing(capsys):
+    pytest.importorskip("prodigyopt")
+    import torch
+
+    from lrplan.lab.optimizers import build
+
+    build(get_optimizer("prodigy"), [torch.nn.Parameter(torch.zeros(2))], 1.0, {"weight_decay": 0.1})
+    assert capsys.readouterr().out == ""

@@ -64,7 +64,9 @@ References:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
 import importlib
 import importlib.util
 import math
@@ -299,8 +301,8 @@ def _growth(o: dict[str, Any]) -> float:
 
 def _prodigy(params: Any, lr: float, o: dict[str, Any]) -> Any:
     prodigyopt = _import("prodigy")
-    return _at(
-        prodigyopt.Prodigy(
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Using decoupled weight decay" when built
+        built = prodigyopt.Prodigy(
             params,
             lr=1.0,
             betas=tuple(o["betas"]),
@@ -312,9 +314,8 @@ def _prodigy(params: Any, lr: float, o: dict[str, Any]) -> Any:
             d0=o["d0"],
             d_coef=o["d_coef"],
             growth_rate=_growth(o),
-        ),
-        lr,
-    )
+        )
+    return _at(built, lr)
 
 
 def _dadapt_adam(params: Any, lr: float, o: dict[str, Any]) -> Any:
