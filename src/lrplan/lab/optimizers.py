@@ -66,9 +66,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import io
 import importlib
 import importlib.util
+import io
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
