@@ -302,3 +302,21 @@ def test_checks_catch_a_cycle_an_upward_edge_a_framework_and_a_long_module(tmp_p
     ]
     assert framework_imports(external) == ["lrplan._compose:1 imports torch"]
     assert oversized(pkg) == ["schedules/basic.py: 802 lines"]
+
+
+def test_importing_a_main_module_runs_nothing():
+    """``python -m`` entry points run only as ``__main__``: documentation tools import every module."""
+    import subprocess
+    import sys
+
+    mains = sorted(SRC.rglob("__main__.py"))
+    assert len(mains) >= 3
+    for path in mains:
+        module = ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+        done = subprocess.run(
+            [sys.executable, "-c", f"import sys; sys.argv = ['build', '--strict']; import {module}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0 and "Usage" not in done.stdout + done.stderr, (module, done.stderr[-500:])
