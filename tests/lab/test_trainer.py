@@ -105,3 +105,28 @@ def test_a_record_names_the_version_of_the_optimizer_package(optimizer: str, pac
     assert (
         "prodigyopt" not in train(_spec("digits-logreg", {"name": "sgd", "lr": 0.1}, steps=2, eval_every=2))["versions"]
     )
+
+
+def test_a_grid_trains_again_a_run_that_a_search_pruned(tmp_path) -> None:
+    from lrplan.lab.store import Store
+    from lrplan.lab.sweep import run_study
+
+    st = study_from_dict(
+        {
+            "name": "t",
+            "steps": 30,
+            "eval_every": 10,
+            "tasks": ["digits-logreg"],
+            "optimizers": [{"name": "sgd", "lr": 0.1}],
+            "schedules": ["constant(1.0)"],
+        }
+    )
+    spec = st.runs()[0].to_dict()
+    store = Store(tmp_path)
+    store.write(train(spec, on_eval=lambda step, values: step == 10))  # what a search leaves behind
+    assert store.read(st.runs()[0].key())["status"] == "pruned"
+    summary = run_study(st, tmp_path, backend="inline", progress=False)
+    assert (summary.total, summary.skipped, summary.trained) == (1, 0, 1)
+    record = store.read(st.runs()[0].key())
+    assert record["status"] == "ok" and len(record["curves"]["lr"]) == 30
+    assert run_study(st, tmp_path, backend="inline", progress=False).skipped == 1

@@ -21,7 +21,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .backends import WAIT, Feed, Wait, get_backend
 from .errors import LabError
@@ -30,6 +30,11 @@ from .store import Claim, Store
 from .study import RunSpec, Study
 
 __all__ = ["run_study", "SweepSummary"]
+
+
+def _complete(record: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
+    """A record a grid counts as done: a search may have stopped a run early (``pruned``); a grid trains it whole."""
+    return record is not None and record.get("status") != "pruned"
 
 
 class _SweepFeed(Feed):
@@ -59,7 +64,7 @@ class _SweepFeed(Feed):
         claim = self.store.claim(key)
         if claim is None:
             return False
-        if self.store.load(key, check=True)[0] is not None:  # the holder before us finished it
+        if _complete(self.store.load(key, check=True)[0]):  # the holder before us finished it
             claim.release(finished=True)
             self.done_elsewhere += 1
             self.view.finished(spec)
@@ -153,7 +158,7 @@ def run_study(
     pending: list[RunSpec] = []
     for run, key in zip(runs, keys, strict=True):
         record, _ = store.load(key, check=True)  # unreadable or of the wrong shape: trained again
-        if record is None:
+        if not _complete(record):
             pending.append(run)
         elif record.get("labels") != run.labels():  # same result, new names: keep the report in step
             record["labels"] = run.labels()
