@@ -160,8 +160,12 @@ def test_every_problem_is_listed_at_once():
 
 def test_malformed_files(tmp_path):
     (tmp_path / "a.yaml").write_text("name: [unclosed")
-    with pytest.raises(StudyError, match="not valid YAML"):
+    with pytest.raises(StudyError, match="not valid YAML") as got:
         load_study(tmp_path / "a.yaml")
+    # one line, the problem and where: "expected ',' or ']', but got '<stream end>'" at line 1, column 16
+    assert str(got.value) == (
+        f"{tmp_path / 'a.yaml'}: not valid YAML: expected ',' or ']', but got '<stream end>' (line 1, column 16)."
+    )
     (tmp_path / "a.toml").write_text("name = ")
     with pytest.raises(StudyError, match="not valid TOML"):
         load_study(tmp_path / "a.toml")

@@ -159,6 +159,15 @@ def test_a_database_password_is_never_written_down():
     assert _redact("sqlite:////tmp/search.db") == "sqlite:////tmp/search.db"
 
 
+def test_a_storage_that_cannot_be_opened_is_one_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'no-such-folder' / 'search.db'}"
+    with pytest.raises(LabError) as got:
+        run_search(study_from_dict(study_dict(trials=1)), tmp_path / "r", storage=url, seed=0)
+    assert str(got.value) == (
+        f"lab search: cannot open the storage {url}: (sqlite3.OperationalError) unable to open database file"
+    )
+
+
 def test_a_database_url_is_a_shared_storage(tmp_path):
     out = tmp_path / "r"
     url = f"sqlite:///{tmp_path / 'search.db'}"

@@ -208,6 +208,9 @@ def test_export_pbt_command_writes_the_spec_or_the_config(pbt_folder: Path, tmp_
 def test_export_pbt_without_a_pbt_search_says_so(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="no records of a population-based search"):
         export_pbt(tmp_path)
+    with pytest.raises(LabError, match="no such results folder"):
+        export_pbt(tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()
     result = CliRunner().invoke(app, ["export-pbt", str(tmp_path), "--format", "yaml"])
     assert result.exit_code == 2 and "--format must be one of spec, json" in result.stderr
 

@@ -160,7 +160,8 @@ def open_storage(out: Path, url: str | None) -> Any:
         except TypeError:  # Optuna < 4.9
             return storages.RDBStorage(url, **common, failed_trial_callback=_retry_callback())
     except Exception as exc:  # a bad URL or an unreachable database: say which
-        raise LabError(f"lab search: cannot open the storage {_redact(url)}: {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__  # SQLAlchemy adds a "Background" line
+        raise LabError(f"lab search: cannot open the storage {_redact(url)}: {reason}") from None
 
 
 def _redact(url: str) -> str:

@@ -606,8 +606,12 @@ def load_study(path: str | Path) -> Study:
 
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise StudyError(f"{p}: not valid YAML: {exc}") from None
+        except yaml.YAMLError as exc:  # one line: the problem and where (PyYAML's text spans several)
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+            raise StudyError(
+                f"{p}: not valid YAML: {getattr(exc, 'problem', None) or type(exc).__name__}{where}."
+            ) from None
         except RecursionError:
             raise StudyError(f"{p}: the study is nested too deeply to read.") from None
     else:

@@ -507,6 +507,8 @@ def pbt_winner(folder: str | Path) -> list[dict[str, Any]]:
 
     Best: the mean over the trial's runs of the final search metric, in the search's direction.
     """
+    if not Path(folder).is_dir():
+        raise LabError(f"{folder}: no such results folder.")
     by_trial: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for record in Store(folder).records():
         facts = record.get("search")
